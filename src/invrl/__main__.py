@@ -1,0 +1,3 @@
+from invrl.cli import main
+
+main()
