@@ -21,6 +21,8 @@ class Trajectory:
     final_state: State
     record: dict[str, torch.Tensor] | None = None
     """With ``record=True``: actions, on-hand and flows stacked over periods (last axis)."""
+    totals: dict[str, torch.Tensor] | None = None
+    """With ``totals_from=w``: each flow (and demand) summed over periods t >= w, ``[B, N]``."""
 
     def mean_cost(self, warmup: int) -> torch.Tensor:
         """Cost per period per location after the warm-up, averaged over samples."""
@@ -38,6 +40,7 @@ def rollout(
     state: State | None = None,
     round_actions: bool = False,
     record: bool = False,
+    totals_from: int | None = None,
     tolerance: float = 1e-4,
 ) -> Trajectory:
     """Run ``policy`` on ``system`` over every period of ``demand``.
@@ -51,6 +54,7 @@ def rollout(
     state = system.initial_state(batch) if state is None else state
     costs, violation = [], torch.zeros((), device=d.device)
     recorded: dict[str, list] = {}
+    totals: dict[str, torch.Tensor] = {}
     for t in range(periods):
         features = None if demand.features is None else demand.features[:, :, t]
         action = policy(system.observe(state, t, features))
@@ -60,6 +64,10 @@ def rollout(
             recorded.setdefault("on_hand", []).append(state.on_hand)
         state, cost, info = system.step(state, action, d[:, :, t])
         costs.append(cost)
+        if totals_from is not None and t >= totals_from:
+            for name, value in [*info.items(), ("demand", d[:, :, t])]:
+                if name != "violation":
+                    totals[name] = totals[name] + value if name in totals else value
         violation = violation + info["violation"]
         if record:
             for name, value in info.items():
@@ -69,4 +77,6 @@ def rollout(
     if float(violation) > tolerance:
         raise InfeasibleActionError(f"policy {type(policy).__name__} broke feasibility by {float(violation):.4g} units in total")
     stacked = {k: torch.stack(v, dim=-1) for k, v in recorded.items()} if record else None
-    return Trajectory(cost=torch.stack(costs, dim=-1), final_state=state, record=stacked)
+    return Trajectory(
+        cost=torch.stack(costs, dim=-1), final_state=state, record=stacked, totals=totals if totals_from is not None else None
+    )

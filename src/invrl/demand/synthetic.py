@@ -91,11 +91,17 @@ def sample_splits(distribution: str, sizes: dict[str, tuple[int, int]], seed: in
 
     ``sizes`` maps split name to ``(n_samples, n_periods)``.
     """
-    offsets = {"train": 0, "dev": 1, "test": 2}
     return Splits(**{
-        name: sample_demand(distribution, n, t, seed=seed * 1000 + offsets[name], **params)
-        for name, (n, t) in sizes.items()
+        name: sample_split(distribution, name, n, t, seed, **params) for name, (n, t) in sizes.items()
     })
+
+
+SPLIT_OFFSETS = {"train": 0, "dev": 1, "test": 2, "search": 3}
+
+
+def sample_split(distribution: str, split: str, n_samples: int, n_periods: int, seed: int, **params) -> DemandData:
+    """One split; each split draws from its own stream so that sizes never shift another split's numbers."""
+    return sample_demand(distribution, n_samples, n_periods, seed=seed * 1000 + SPLIT_OFFSETS[split], **params)
 
 
 def truncated_normal_moments(mean: float, std: float) -> tuple[float, float]:

@@ -1,0 +1,53 @@
+"""Tables of cost and gap per instance and policy (markdown, LaTeX, CSV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from invrl.io import write_text
+
+
+def policy_table(cube: xr.Dataset, policies: list[str] | None = None) -> pd.DataFrame:
+    """One row per instance: the optimum (where known), then each policy's cost and gap in percent.
+
+    Costs are averaged over seeds (and the largest train size); ``cost_se`` is
+    the test standard error of one run.
+    """
+    policies = policies or [str(p) for p in cube.policy.values]
+    sub = cube.sel(train_size=cube.train_size.max()) if "train_size" in cube.dims else cube
+    mean = sub.mean("seed")
+    index_coords = [c for c in sub.coords if c not in sub.dims and sub[c].dims == ("instance",)]
+    frame = pd.DataFrame({c: sub[c].values for c in index_coords}, index=pd.Index(sub.instance.values, name="instance"))
+    if np.isfinite(sub["optimal_cost"].values).any():
+        frame["optimal"] = sub["optimal_cost"].values
+    for policy in policies:
+        frame[f"{policy} cost"] = mean["cost"].sel(policy=policy).values
+        if np.isfinite(sub["optimal_cost"].values).any():
+            frame[f"{policy} gap %"] = mean["gap"].sel(policy=policy).values
+    return frame
+
+
+def summary_row(frame: pd.DataFrame) -> pd.Series:
+    """Mean and max of every gap column."""
+    gaps = [c for c in frame.columns if c.endswith("gap %")]
+    return pd.concat({"mean": frame[gaps].mean(), "max": frame[gaps].max()}, axis=1).T
+
+
+def write_tables(frame: pd.DataFrame, stem: str | Path, floatfmt: str = ".3f") -> list[Path]:
+    """``stem``.md, .tex and .csv; markdown gets mean/max gap rows underneath."""
+    stem = Path(stem)
+    gaps = summary_row(frame)
+    markdown = frame.to_markdown(floatfmt=floatfmt)
+    if len(gaps.columns):
+        markdown += "\n\n" + gaps.to_markdown(floatfmt=floatfmt)
+    outputs = {".md": markdown + "\n", ".tex": frame.to_latex(float_format=lambda x: f"{x:{floatfmt}}"), ".csv": frame.to_csv()}
+    paths = []
+    for suffix, text in outputs.items():
+        path = stem.with_suffix(suffix)
+        write_text(path, text)
+        paths.append(path)
+    return paths
