@@ -99,16 +99,21 @@ def load_setting(name: str, overrides: dict | None = None) -> dict:
     return validate(setting, source, "setting")
 
 
-def instances(experiment: dict) -> dict[str, dict]:
-    """Instance name -> setting overrides, one per combination of the grid."""
+def instance_values(experiment: dict) -> dict[str, dict]:
+    """Instance name -> its grid values (flat, dotted keys), one per combination of the grid."""
     grid = experiment.get("grid", {})
     keys = list(grid)
     template = experiment.get("instance_name") or "_".join(f"{k}-{{{k}}}" for k in keys) or "base"
     out = {}
     for values in itertools.product(*(grid[k] for k in keys)):
         flat = dict(zip(keys, values))
-        out[template.format(**flat)] = parse_assignments([f"{k}={v}" for k, v in flat.items()])
+        out[template.format(**{k.replace(".", "_"): v for k, v in flat.items()})] = flat
     return out
+
+
+def instances(experiment: dict) -> dict[str, dict]:
+    """Instance name -> setting overrides (nested), one per combination of the grid."""
+    return {name: parse_assignments([f"{k}={v}" for k, v in flat.items()]) for name, flat in instance_values(experiment).items()}
 
 
 def scale_sizes(config: dict, scale: str) -> dict:

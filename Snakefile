@@ -1,0 +1,44 @@
+"""invrl: one DAG from demand data to paper-style tables and figures.
+
+    snakemake --cores 8                         # default scale
+    snakemake --cores 2 --config scale=smoke    # every rule on tiny data
+    snakemake --cores 1 tables figures          # regenerate from existing cubes
+"""
+
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+if Path("config/real_data.yaml").exists():
+
+    configfile: "config/real_data.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/exact.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/cube.smk"
+include: "workflow/rules/report.smk"
+
+
+if Path("workflow/rules/real_data.smk").exists():
+
+    include: "workflow/rules/real_data.smk"
+
+
+rule all:
+    """Every table and figure of the synthetic experiments."""
+    input:
+        rules.tables.input,
+        rules.figures.input,
+    default_target: True

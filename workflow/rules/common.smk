@@ -1,0 +1,102 @@
+"""Config-derived helpers shared by the rules: instances, wildcards, inputs, code digests."""
+
+import hashlib
+import json
+import re
+import sys
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from invrl.config import instance_values as _instance_values
+from invrl.config import setting_path
+
+SCALE = config["scale"]
+EXPERIMENTS = config["experiments"]
+INSTANCE_VALUES = {name: _instance_values(exp) for name, exp in EXPERIMENTS.items()}
+HDPO_POLICIES = [p for p, c in config["policies"].items() if c["method"] == "hdpo"]
+HEURISTIC_POLICIES = [p for p, c in config["policies"].items() if c["method"] == "heuristic"]
+
+
+def _alternatives(names):
+    return "|".join(re.escape(str(n)) for n in sorted(set(names))) or "NONE"
+
+
+wildcard_constraints:
+    experiment=_alternatives(EXPERIMENTS),
+    instance=_alternatives(i for insts in INSTANCE_VALUES.values() for i in insts),
+    policy=_alternatives(HDPO_POLICIES),
+    seed=r"\d+",
+
+
+def code_digest(*packages):
+    """Content digest of library code a rule depends on (edits to src/ then rerun it)."""
+    h = hashlib.sha256()
+    root = Path(workflow.basedir) / "src" / "invrl"
+    for package in packages:
+        target = root / package
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+SIMULATION_CODE = ("demand", "systems", "policies", "rollout.py", "instance.py", "config.py", "evaluate.py", "runs.py")
+TRAIN_DIGEST = code_digest(*SIMULATION_CODE, "train")
+EXACT_DIGEST = code_digest("exact")
+
+
+def get_setting_file(wildcards):
+    return str(setting_path(EXPERIMENTS[wildcards.experiment]["setting"]))
+
+
+def get_instance_values(wildcards):
+    """Grid values of the instance as JSON: setting overrides and run coordinates (a param, so a change reruns)."""
+    return json.dumps(INSTANCE_VALUES[wildcards.experiment][wildcards.instance], sort_keys=True)
+
+
+def get_hdpo_policies(wildcards):
+    return [p for p in EXPERIMENTS[wildcards.experiment]["policies"] if p in HDPO_POLICIES]
+
+
+def get_heuristics(wildcards):
+    return [p for p in EXPERIMENTS[wildcards.experiment]["policies"] if p in HEURISTIC_POLICIES]
+
+
+def get_policy_config(wildcards):
+    return json.dumps(config["policies"][wildcards.policy], sort_keys=True)
+
+
+def get_sizes():
+    return json.dumps(config["scales"][SCALE], sort_keys=True)
+
+
+def get_run_files(wildcards):
+    """Every run file of an experiment: HDPO runs per seed, one heuristics file per instance."""
+    exp = EXPERIMENTS[wildcards.experiment]
+    files = []
+    for instance in INSTANCE_VALUES[wildcards.experiment]:
+        for policy in get_hdpo_policies(wildcards):
+            files += [f"results/runs/{wildcards.experiment}/{instance}/{policy}/seed{seed}.nc" for seed in exp["seeds"]]
+        if get_heuristics(wildcards):
+            files.append(f"results/runs/{wildcards.experiment}/{instance}/heuristics.nc")
+    return files
+
+
+def get_experiment_json(wildcards):
+    return json.dumps(EXPERIMENTS[wildcards.experiment], sort_keys=True)
+
+
+def get_instances_json(wildcards):
+    return json.dumps(INSTANCE_VALUES[wildcards.experiment], sort_keys=True)
+
+
+def get_data_seed(wildcards):
+    return EXPERIMENTS[wildcards.experiment].get("data_seed", 1)
+
+
+def get_optimum_file(wildcards):
+    return f"results/optimum/{wildcards.experiment}/{wildcards.instance}.json"
+
+
+def get_figure_files(experiment):
+    return [f"results/figures/{experiment}_{figure}.png" for figure in EXPERIMENTS[experiment].get("figures", [])]

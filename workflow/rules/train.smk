@@ -1,0 +1,57 @@
+rule train_policy:
+    """Train one learned policy with HDPO on one instance and seed, then evaluate it on the test split."""
+    input:
+        setting=get_setting_file,
+        optimum=get_optimum_file,
+        demand="results/data/synthetic/{experiment}.nc",
+    output:
+        run="results/runs/{experiment}/{instance}/{policy}/seed{seed}.nc",
+    params:
+        instance=get_instance_values,
+        policy=get_policy_config,
+        sizes=get_sizes(),
+        data_seed=get_data_seed,
+        device=config["device"],
+        checkpoint="results/checkpoints/{experiment}/{instance}/{policy}/seed{seed}.pt",
+        digest=TRAIN_DIGEST,
+    log:
+        "results/logs/train_policy/{experiment}/{instance}/{policy}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_policy/{experiment}/{instance}/{policy}/seed{seed}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    conda:
+        "../../envs/invrl.yaml"
+    script:
+        "../scripts/train_policy.py"
+
+
+rule fit_heuristics:
+    """Fit every heuristic of the experiment on one instance (train paths, dev choice) and evaluate on test."""
+    input:
+        setting=get_setting_file,
+        optimum=get_optimum_file,
+        demand="results/data/synthetic/{experiment}.nc",
+    output:
+        run="results/runs/{experiment}/{instance}/heuristics.nc",
+    params:
+        instance=get_instance_values,
+        heuristics=get_heuristics,
+        sizes=get_sizes(),
+        data_seed=get_data_seed,
+        device=config["device"],
+        digest=TRAIN_DIGEST,
+    log:
+        "results/logs/fit_heuristics/{experiment}/{instance}.log",
+    benchmark:
+        "results/benchmarks/fit_heuristics/{experiment}/{instance}.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/invrl.yaml"
+    script:
+        "../scripts/fit_heuristics.py"
