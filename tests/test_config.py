@@ -1,0 +1,40 @@
+import pytest
+
+from invrl.cli import main
+from invrl.config import ConfigError, instance_values, load_config, load_setting, parse_assignments
+
+
+def test_shipped_config_and_settings_are_valid():
+    config = load_config()
+    for experiment in config["experiments"].values():
+        for flat in instance_values(experiment).values():
+            load_setting(experiment["setting"], parse_assignments([f"{k}={v}" for k, v in flat.items()]))
+
+
+def test_bad_key_is_named():
+    with pytest.raises(ConfigError, match="lead_tme"):
+        load_setting("lost_sales", {"lead_tme": 2})
+
+
+def test_bad_value_is_named():
+    with pytest.raises(ConfigError, match="lead_time") as info:
+        load_setting("lost_sales", {"lead_time": -1})
+    assert "-1" in str(info.value)
+
+
+def test_bad_nested_value_is_named():
+    with pytest.raises(ConfigError, match="demand.distribution"):
+        load_setting("lost_sales", parse_assignments(["demand.distribution=gamma"]))
+
+
+def test_cli_reports_config_errors(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "lost_sales", "hdpo_mlp", "--scale", "smoke", "--set", "shortage_cst=4", "--no-optimum"])
+    assert exit_info.value.code == 2
+    assert "shortage_cst" in capsys.readouterr().err
+
+
+def test_instances_of_the_lost_sales_grid():
+    config = load_config()
+    names = list(instance_values(config["experiments"]["lost_sales"]))
+    assert len(names) == 16 and names[0] == "L1-p4" and names[-1] == "L4-p39"
