@@ -12,12 +12,15 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+ROOT = Path(workflow.basedir)
 
 
-if Path("config/real_data.yaml").exists():
+configfile: ROOT / "config/config.yaml"
 
-    configfile: "config/real_data.yaml"
+
+if (ROOT / "config/real_data.yaml").exists():
+
+    configfile: ROOT / "config/real_data.yaml"
 
 
 validate(config, "config/schema.yaml")
@@ -31,7 +34,7 @@ include: "workflow/rules/cube.smk"
 include: "workflow/rules/report.smk"
 
 
-if Path("workflow/rules/real_data.smk").exists():
+if (ROOT / "workflow/rules/real_data.smk").exists():
 
     include: "workflow/rules/real_data.smk"
 
