@@ -22,7 +22,8 @@ def assemble(paths: list[str | Path], experiment: str) -> xr.Dataset:
                 runs.append(ds.load())
         except (OSError, ValueError) as error:
             raise ValueError(f"run file {path} is unreadable: {error}") from error
-    cube = xr.combine_by_coords(runs, compat="no_conflicts", data_vars="all", combine_attrs="drop")
+    cube = xr.combine_by_coords(runs, compat="no_conflicts", data_vars="minimal", coords="minimal", join="outer",
+                                combine_attrs="drop")
     hashes = sorted({run.attrs.get("config_hash", "") for run in runs})
     return cube.assign_attrs(
         experiment=experiment,

@@ -72,7 +72,9 @@ def train_and_evaluate(
     inst = prepare(setting_name, overrides, sizes, data_seed, dev)
     h = inst.horizons
     round_actions = bool(inst.setting.get("round_actions", False))
-    hdpo_config = config_from_dict({**sizes.get("hdpo", {}), **policy_config.get("hdpo", {})})
+    # integer settings train on whole-unit orders (straight-through), as they are evaluated
+    defaults = {"straight_through_rounding": round_actions}
+    hdpo_config = config_from_dict(defaults | sizes.get("hdpo", {}) | policy_config.get("hdpo", {}))
     net = MLPConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in policy_config.get("network", {}).items()})
     torch.manual_seed(seed)
     policy = MLPPolicy(MLPPolicy.n_inputs(inst.system.max_lead_time), net).to(dev)
@@ -132,4 +134,4 @@ def fit_and_evaluate_heuristics(
         config = {"setting": inst.setting, "policy": {"method": "heuristic", "name": name}, "sizes": sizes, "data_seed": data_seed}
         runs.append(_describe(inst, experiment, setting_name, instance_name, instance_values or {}, name, 0, metrics,
                               optimum, None, config, dev, threads, {"parameters": str(fitted.parameters)}))
-    return xr.concat(runs, dim="policy", data_vars="all", combine_attrs="drop_conflicts")
+    return xr.concat(runs, dim="policy", data_vars="minimal", coords="minimal", compat="equals", combine_attrs="drop_conflicts")

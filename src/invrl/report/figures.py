@@ -37,8 +37,7 @@ def gap_heatmap(cube: xr.Dataset, path, rows: str = "lead_time", columns: str = 
 
 def gap_lines(cube: xr.Dataset, path, x: str = "lead_time", hue: str = "shortage_cost") -> None:
     """Gap to the optimum (%) against ``x``, one line per ``hue`` value and panel per policy."""
-    frame = cube["gap"].mean("seed").max("train_size").to_dataframe().reset_index()
-    frame = frame.merge(pd.DataFrame({"instance": cube.instance.values, x: cube[x].values, hue: cube[hue].values}), on="instance")
+    frame = cube["gap"].mean("seed").max("train_size").to_dataframe().reset_index()  # keeps the grid coordinates
     grid = sns.relplot(data=frame, x=x, y="gap", hue=hue, col="policy", kind="line", marker="o", height=3, palette="viridis")
     grid.set_axis_labels(x.replace("_", " "), "gap to optimum (%)")
     _save(grid.figure, path)

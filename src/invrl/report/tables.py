@@ -22,11 +22,13 @@ def policy_table(cube: xr.Dataset, policies: list[str] | None = None) -> pd.Data
     mean = sub.mean("seed")
     index_coords = [c for c in sub.coords if c not in sub.dims and sub[c].dims == ("instance",)]
     frame = pd.DataFrame({c: sub[c].values for c in index_coords}, index=pd.Index(sub.instance.values, name="instance"))
+    frame = frame.sort_values(index_coords) if index_coords else frame
     if np.isfinite(sub["optimal_cost"].values).any():
-        frame["optimal"] = sub["optimal_cost"].values
+        frame["optimal"] = sub["optimal_cost"].sel(instance=frame.index).values
+    mean = mean.sel(instance=frame.index)
     for policy in policies:
         frame[f"{policy} cost"] = mean["cost"].sel(policy=policy).values
-        if np.isfinite(sub["optimal_cost"].values).any():
+        if "optimal" in frame:
             frame[f"{policy} gap %"] = mean["gap"].sel(policy=policy).values
     return frame
 
