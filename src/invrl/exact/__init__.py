@@ -1,39 +1,69 @@
-"""Ground truth: dynamic programming and closed forms for the single-location settings."""
+"""Ground truth: exact optima of single-location settings (numpy/scipy only).
+
+Lost sales with Poisson demand: dynamic programming (reproduces Zipkin 2008).
+Backlog: base-stock is optimal, a newsvendor on the demand of L + 1 periods.
+Zero lead time: the newsvendor, for lost sales and backlog alike.
+"""
 
 from __future__ import annotations
 
 from invrl.exact.backlog import (
-    BaseStockOptimum,
     backlog_optimum_normal,
     backlog_optimum_poisson,
     backlog_optimum_truncated_normal,
     base_stock_cost,
 )
 from invrl.exact.lost_sales_dp import LostSalesOptimum, lost_sales_optimum
-from invrl.exact.newsvendor import newsvendor_discrete, newsvendor_normal, newsvendor_poisson
+from invrl.exact.newsvendor import (
+    BaseStockOptimum,
+    newsvendor,
+    newsvendor_discrete,
+    newsvendor_normal,
+    newsvendor_poisson,
+)
 
 __all__ = [
-    "BaseStockOptimum", "LostSalesOptimum", "backlog_optimum_normal", "backlog_optimum_poisson",
-    "backlog_optimum_truncated_normal", "base_stock_cost", "lost_sales_optimum", "newsvendor_discrete",
-    "newsvendor_normal", "newsvendor_poisson", "optimum_for",
+    "BaseStockOptimum",
+    "LostSalesOptimum",
+    "backlog_optimum_normal",
+    "backlog_optimum_poisson",
+    "backlog_optimum_truncated_normal",
+    "base_stock_cost",
+    "lost_sales_optimum",
+    "newsvendor",
+    "newsvendor_discrete",
+    "newsvendor_normal",
+    "newsvendor_poisson",
+    "optimum_for",
 ]
 
 
 def optimum_for(setting: dict) -> dict | None:
-    """The exact optimum of a validated single-location setting, or None where none is known."""
+    """The exact optimum of a resolved single-location setting, or None where none is known.
+
+    Known: lost sales with Poisson demand (DP), any lost-sales or backlog
+    setting with L = 0 and Poisson/normal demand (newsvendor), backlog with
+    Poisson or normal demand (base-stock). Normal demand means normal
+    conditioned on >= 0, as the simulator samples it. Negative binomial
+    demand and lost sales with normal demand and L >= 1 give None.
+    """
     if setting.get("system") != "single_location":
         return None
-    demand, lead = setting["demand"], int(setting["lead_time"])
+    demand = setting["demand"]
+    distribution = demand["distribution"]
+    lead_time = int(setting["lead_time"])
     p, h = float(setting["shortage_cost"]), float(setting["holding_cost"])
-    if setting.get("lost_sales", True):
-        if demand["distribution"] != "poisson":
+    if distribution == "poisson":
+        if setting["lost_sales"] and lead_time > 0:
+            result = lost_sales_optimum(float(demand["mean"]), lead_time, p, h)
+            return {"optimal_cost": result.cost, "method": "dynamic_programming", "iterations": result.iterations}
+        best = backlog_optimum_poisson(float(demand["mean"]), lead_time, p, h)
+        method = "newsvendor" if lead_time == 0 else "base_stock"
+    elif distribution == "normal":
+        if setting["lost_sales"] and lead_time > 0:
             return None
-        result = lost_sales_optimum(demand["mean"], lead, p, h)
-        return {"optimal_cost": result.cost, "method": "dynamic_programming", "iterations": result.iterations}
-    if demand["distribution"] == "poisson":
-        result = backlog_optimum_poisson(demand["mean"], lead, p, h)
-    elif demand["distribution"] == "normal":
-        result = backlog_optimum_truncated_normal(demand["mean"], demand["std"], lead, p, h)
+        best = backlog_optimum_truncated_normal(float(demand["mean"]), float(demand["std"]), lead_time, p, h)
+        method = "newsvendor" if lead_time == 0 else "base_stock"
     else:
         return None
-    return {"optimal_cost": result.cost, "method": "base_stock_closed_form", "base_stock_level": result.level}
+    return {"optimal_cost": best.cost, "method": method, "base_stock_level": best.level}
