@@ -80,7 +80,9 @@ def run_dataset(
     attrs: dict,
 ) -> xr.Dataset:
     """One run as a Dataset; ``gap`` is (cost / optimum - 1) in percent where an optimum is known."""
-    coords = {"instance": [instance], "policy": [policy], "seed": [seed], "train_size": [train_size]}
+    # object dtype: variable-length strings, so combining runs never truncates names to the shortest width
+    coords = {"instance": np.array([instance], dtype=object), "policy": np.array([policy], dtype=object),
+              "seed": [seed], "train_size": [train_size]}
     shape = (1, 1, 1, 1)
     dims = tuple(coords)
     data = {name: (dims, np.full(shape, value, dtype=float)) for name, value in metrics.items()}
