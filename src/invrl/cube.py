@@ -19,7 +19,8 @@ def assemble(paths: list[str | Path], experiment: str) -> xr.Dataset:
     for path in paths:
         try:
             with xr.open_dataset(path, engine="netcdf4") as ds:
-                runs.append(ds.load())
+                # object dtype: merging '<U8' and '<U17' indexes must not truncate names
+                runs.append(ds.load().assign_coords({k: ds[k].astype(object) for k in ("instance", "policy")}))
         except (OSError, ValueError) as error:
             raise ValueError(f"run file {path} is unreadable: {error}") from error
     cube = xr.combine_by_coords(runs, compat="no_conflicts", data_vars="minimal", coords="minimal", join="outer",
