@@ -24,7 +24,10 @@ from invrl.policies.heuristics import (
 from invrl.rollout import rollout
 from invrl.systems.single_location import SingleLocation
 
-HEURISTICS = ("base_stock", "capped_base_stock", "constant_order", "myopic")
+HEURISTIC_PARAMETERS = {
+    "base_stock": ("level",), "capped_base_stock": ("level", "cap"), "constant_order": ("quantity",), "myopic": (),
+}
+HEURISTICS = tuple(HEURISTIC_PARAMETERS)
 MAX_ROWS = 1 << 18  # samples x candidates simulated at once
 
 
@@ -111,12 +114,14 @@ def fit_heuristic(
     demand = search.demand
     mean, std = float(demand.mean()), float(demand.std())
     step = 1.0 if round_actions else max(mean / 10, 0.05)
-    grid = _grids(name, system, mean, std, step)
+    coarse = 2 * step if len(HEURISTIC_PARAMETERS[name]) > 1 else step  # 2-D grids: coarse first
+    grid = _grids(name, system, mean, std, coarse)
     costs = candidate_costs(system, name, grid, search, search_warmup, round_actions)
     tried = costs.numel()
-    if not round_actions:  # continuous setting: a finer grid around the best cell
+    if coarse > step or not round_actions:  # a finer grid around the best cell
         best = {k: float(v[costs.argmin()]) for k, v in grid.items()}
-        grid = _refine(grid, best, step)
+        points = int(round(2 * coarse / step)) + 1 if round_actions else 11
+        grid = _refine(grid, best, coarse, points)
         costs = candidate_costs(system, name, grid, search, search_warmup, round_actions)
         tried += costs.numel()
     order = costs.argsort()[:top]
