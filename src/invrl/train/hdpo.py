@@ -6,6 +6,14 @@ policy. Adam steps, gradient clipping, dev-set model selection, early
 stopping, checkpoints that resume a killed run, and a guard that stops on a
 non-finite loss naming the step. The loop reads top to bottom: seed, build,
 loop, log, select, save.
+
+Default recipe (benchmarks/bench_hdpo.py, benchmarks/tune_hdpo.py): Adam at
+5e-2 with a 20-step warm-up, batch 1024, steps cut by 0.3 at dev plateaus (5
+evaluations without improvement, 3 cuts, then stop), and dev evaluation and
+selection of an exponential moving average of the weights (decay 0.95), which
+removes most of the iterate noise of the large step size. With the MLP's
+defaults (inventory-position input, output initialised to order the mean) it
+trains on 20 periods after a 10 + L warm-up.
 """
 
 from __future__ import annotations
@@ -34,14 +42,29 @@ class TrainingDivergedError(RuntimeError):
 
 @dataclass(frozen=True)
 class HDPOConfig:
-    max_steps: int = 2000
+    max_steps: int = 1200
     """Gradient steps at most."""
     batch_size: int = 1024
     """Training scenarios per gradient step."""
-    learning_rate: float = 3e-3
+    learning_rate: float = 5e-2
     """Adam step size."""
-    lr_schedule: str = "constant"
-    """constant, or cosine decay to zero over ``max_steps``."""
+    lr_schedule: str = "plateau"
+    """constant; cosine decay to zero over ``max_steps``; or plateau: multiply the step
+    size by ``lr_decay`` after ``decay_patience`` dev evaluations without improvement
+    (at most ``max_decays`` times, then stop at the next plateau)."""
+    warmup_steps: int = 20
+    """Linear learning-rate warm-up over this many first steps (0: none)."""
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    """Adam's moment decay rates."""
+    lr_decay: float = 0.3
+    """Plateau schedule: factor applied to the step size at each plateau."""
+    decay_patience: int = 5
+    """Plateau schedule: dev evaluations without improvement that count as a plateau."""
+    max_decays: int = 3
+    """Plateau schedule: step-size reductions before the run stops at a plateau."""
+    ema_decay: float = 0.95
+    """Evaluate and select an exponential moving average of the weights with this decay
+    (0: the raw iterate). Early steps use min(decay, (1 + step) / (10 + step))."""
     grad_clip: float = 10.0
     """Clip the gradient's global norm at this value (0 disables)."""
     eval_every: int = 25
@@ -95,19 +118,26 @@ def train_hdpo(
     torch.manual_seed(seed)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     device = train.demand.device
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate, betas=tuple(config.adam_betas))
+    warm = max(int(config.warmup_steps), 0)
+    ramp = (lambda s: min(1.0, (s + 1) / warm)) if warm else (lambda s: 1.0)
     if config.lr_schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.max_steps)
-    elif config.lr_schedule == "constant":
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+        span = max(config.max_steps - warm, 1)
+        factor = lambda s: ramp(s) * 0.5 * (1 + math.cos(math.pi * min(max(s - warm, 0), span) / span))  # noqa: E731
+    elif config.lr_schedule in ("constant", "plateau"):
+        factor = ramp
     else:
-        raise ValueError(f"hdpo.lr_schedule must be 'constant' or 'cosine', got {config.lr_schedule!r}")
+        raise ValueError(f"hdpo.lr_schedule must be 'constant', 'cosine' or 'plateau', got {config.lr_schedule!r}")
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    decays = 0
     if config.straight_through_rounding:
         policy = _StraightThroughRounding(policy)
     dev_system = system.select(slice(None))
+    ema = copy.deepcopy(policy) if config.ema_decay > 0 else None
+    evaluated = policy if ema is None else ema
 
     curve = {"step": [], "wall_time_s": [], "train_loss": [], "dev_cost": []}
-    best = {"cost": math.inf, "step": 0, "state": copy.deepcopy(policy.state_dict())}
+    best = {"cost": math.inf, "step": 0, "state": copy.deepcopy(evaluated.state_dict())}
     step, elapsed, stale, time_to_target = 0, 0.0, 0, math.nan
     if checkpoint is not None and checkpoint.exists():
         saved = load_checkpoint(checkpoint)
@@ -117,6 +147,9 @@ def train_hdpo(
         generator.set_state(saved["generator"])
         step, elapsed, stale, curve, best = saved["step"], saved["elapsed"], saved["stale"], saved["curve"], saved["best"]
         time_to_target = saved.get("time_to_target", math.nan)
+        decays = saved.get("decays", 0)
+        if ema is not None:
+            ema.load_state_dict(saved.get("ema", saved["policy"]))
         log.info("resumed from %s at step %d", checkpoint, step)
 
     bar = tqdm(total=config.max_steps, initial=step, disable=not progress, desc="hdpo", leave=False)
@@ -137,16 +170,20 @@ def train_hdpo(
             torch.nn.utils.clip_grad_norm_(policy.parameters(), config.grad_clip)
         optimizer.step()
         scheduler.step()
+        if ema is not None:
+            decay = min(config.ema_decay, (1 + step) / (10 + step))
+            with torch.no_grad():
+                torch._foreach_lerp_(list(ema.parameters()), list(policy.parameters()), 1.0 - decay)
         step += 1
         bar.update(1)
 
         if step % config.eval_every == 0 or step == config.max_steps:
-            cost = _dev_cost(dev_system, policy, dev, dev_warmup, round_actions)
+            cost = _dev_cost(dev_system, evaluated, dev, dev_warmup, round_actions)
             wall = time.perf_counter() - start
             for key, value in zip(curve, (step, wall, loss_value, cost)):
                 curve[key].append(value)
             if cost < best["cost"]:
-                best = {"cost": cost, "step": step, "state": copy.deepcopy(policy.state_dict())}
+                best = {"cost": cost, "step": step, "state": copy.deepcopy(evaluated.state_dict())}
                 stale = 0
             else:
                 stale += 1
@@ -157,6 +194,13 @@ def train_hdpo(
                 shown["dev/gap"] = f"{100 * (cost / optimum - 1):.2f}%"
             bar.set_postfix(shown)
             log.info("step %d %s", step, " ".join(f"{k}={v}" for k, v in shown.items()))
+            if config.lr_schedule == "plateau" and stale >= config.decay_patience:
+                if decays >= config.max_decays:
+                    break
+                decays += 1
+                stale = 0
+                scheduler.base_lrs = [lr * config.lr_decay for lr in scheduler.base_lrs]
+                log.info("step %d: plateau, step size now %.3g", step, scheduler.base_lrs[0])
             if stale >= config.patience or (config.time_budget_s and wall > config.time_budget_s):
                 break
         if checkpoint is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
@@ -165,6 +209,7 @@ def train_hdpo(
                 "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
                 "step": step, "elapsed": time.perf_counter() - start, "stale": stale,
                 "curve": curve, "best": best, "time_to_target": time_to_target,
+                "decays": decays, **({} if ema is None else {"ema": ema.state_dict()}),
             })
     bar.close()
     policy.load_state_dict(best["state"])
