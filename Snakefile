@@ -16,11 +16,7 @@ ROOT = Path(workflow.basedir)
 
 
 configfile: ROOT / "config/config.yaml"
-
-
-if (ROOT / "config/real_data.yaml").exists():
-
-    configfile: ROOT / "config/real_data.yaml"
+configfile: ROOT / "config/real_data.yaml"
 
 
 validate(config, "config/schema.yaml")
@@ -32,16 +28,13 @@ include: "workflow/rules/exact.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/cube.smk"
 include: "workflow/rules/report.smk"
-
-
-if (ROOT / "workflow/rules/real_data.smk").exists():
-
-    include: "workflow/rules/real_data.smk"
+include: "workflow/rules/real_data.smk"
 
 
 rule all:
-    """Every table and figure of the synthetic experiments."""
+    """Every table and figure: synthetic experiments and the real-data sets."""
     input:
         rules.tables.input,
         rules.figures.input,
+        rules.real_data.input,
     default_target: True

@@ -32,7 +32,7 @@ rule plot_figure:
     output:
         figure=report(
             "results/figures/{experiment}_{figure}.png",
-            caption="../report/{figure}.rst",
+            caption="../report/figure.rst",
             category="Figures",
             subcategory="{experiment}",
         ),
