@@ -16,7 +16,7 @@ import xarray as xr
 
 from invrl.config import load_setting
 from invrl.evaluate import evaluate_policy, provenance, run_dataset
-from invrl.instance import Instance, build_instance
+from invrl.instance import build_instance
 from invrl.policies.mlp import MLPConfig, MLPPolicy
 from invrl.train.hdpo import config_from_dict, train_hdpo
 from invrl.train.heuristic_search import fit_heuristic
@@ -32,9 +32,11 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def prepare(setting_name: str, overrides: dict, sizes: dict, data_seed: int, device) -> Instance:
-    setting = load_setting(setting_name, overrides)
-    return build_instance(setting, sizes, data_seed, device)
+def prepare(setting_name: str, overrides: dict, sizes: dict, data_seed: int, device: str, threads: int):
+    """Set torch's threads, pick the device, and build the instance: the start of every run."""
+    torch.set_num_threads(threads)
+    dev = resolve_device(device)
+    return dev, build_instance(load_setting(setting_name, overrides), sizes, data_seed, dev)
 
 
 def _describe(instance, experiment, setting_name, instance_name, instance_values, policy, seed, metrics, optimum,
@@ -67,9 +69,7 @@ def train_and_evaluate(
     save_policy: Path | None = None,
 ) -> xr.Dataset:
     """Train a learned policy with HDPO and evaluate it on the test split."""
-    torch.set_num_threads(threads)
-    dev = resolve_device(device)
-    inst = prepare(setting_name, overrides, sizes, data_seed, dev)
+    dev, inst = prepare(setting_name, overrides, sizes, data_seed, device, threads)
     h = inst.horizons
     round_actions = bool(inst.setting.get("round_actions", False))
     # integer settings train on whole-unit orders (straight-through), as they are evaluated
@@ -114,9 +114,7 @@ def fit_and_evaluate_heuristics(
     threads: int = 1,
 ) -> xr.Dataset:
     """Fit each heuristic on train paths, choose on dev, evaluate on test; one Dataset for all."""
-    torch.set_num_threads(threads)
-    dev = resolve_device(device)
-    inst = prepare(setting_name, overrides, sizes, data_seed, dev)
+    dev, inst = prepare(setting_name, overrides, sizes, data_seed, device, threads)
     h = inst.horizons
     round_actions = bool(inst.setting.get("round_actions", False))
     runs = []
