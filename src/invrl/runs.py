@@ -66,7 +66,6 @@ def train_and_evaluate(
     device: str = "auto",
     threads: int = 1,
     progress: bool = True,
-    save_policy: Path | None = None,
 ) -> xr.Dataset:
     """Train a learned policy with HDPO and evaluate it on the test split."""
     dev, inst = prepare(setting_name, overrides, sizes, data_seed, device, threads)
@@ -83,10 +82,6 @@ def train_and_evaluate(
         warmup=h["train"].warmup, dev_warmup=h["dev"].warmup, seed=seed, round_actions=round_actions,
         optimum=optimum, checkpoint=checkpoint, progress=progress,
     )
-    if save_policy is not None:
-        from invrl.train.checkpoint import save_checkpoint
-
-        save_checkpoint(save_policy, {"policy": result.policy.state_dict(), "network": net.__dict__})
     start = time.perf_counter()
     metrics = evaluate_policy(inst.system, result.policy, inst.splits.test, warmup=h["test"].warmup, round_actions=round_actions)
     log.info("test/cost=%.4f test/cost_se=%.4f (%.1fs)", metrics["cost"], metrics["cost_se"], time.perf_counter() - start)
