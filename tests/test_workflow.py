@@ -18,6 +18,21 @@ experiments:
     grid: {lead_time: [1], shortage_cost: [4, 9]}
   backlog:
     grid: {lead_time: [2], shortage_cost: [9]}
+  serial:
+    at_scale: {smoke: {grid: {lead_time: [1], shortage_cost: [4]}}}
+  serial_length:
+    at_scale: {smoke: {grid: {n_locations: [3], lead_time: [1], shortage_cost: [4]}}}
+  one_warehouse:
+    at_scale: {smoke: {grid: {n_stores: [3]}}}
+  transshipment:
+    at_scale: {smoke: {grid: {n_stores: [3], demand.correlation: [0.5]}}}
+  multi_warehouse:
+    at_scale: {smoke: {grid: {n_warehouses: [2], n_stores: [4]}}}
+  data_efficiency:
+    at_scale: {smoke: {grid: {n_stores: [3]}, train_sizes: [32, 64], seeds: [0, 1]}}
+  data_efficiency_transshipment:
+    policies: [hdpo_gnn]
+    at_scale: {smoke: {grid: {n_stores: [3], demand.correlation: [0.5]}, train_sizes: [32, 64], seeds: [0]}}
 """
 
 
@@ -46,8 +61,11 @@ def test_default_dag_dry_run_plans_every_run():
     result = snakemake(REPO, "-n", "--quiet", "rules")
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout + result.stderr
-    # 16 lost-sales cells and 24 backlog cells, one HDPO run and one heuristics job each
-    assert re.search(r"train_policy\s+40\b", out) and re.search(r"fit_heuristics\s+40\b", out)
+    # issue 2: 16 lost-sales and 24 backlog cells, one HDPO run and one heuristics job each;
+    # issue 3: serial 16 + 5 cells x 2 learned policies (+ echelon stock), one_warehouse 6, transshipment 6
+    # and multi_warehouse 4 cells x 3 architectures; data efficiency 4 cells x 3 architectures x 3 sizes x 3 seeds
+    assert re.search(r"train_policy\s+130\b", out) and re.search(r"fit_heuristics\s+61\b", out)
+    assert re.search(r"train_policy_on_subset\s+108\b", out)
 
 
 @pytest.mark.parametrize("override,named", [("scale=huge", "scale"), ("threads=0", "threads")])

@@ -4,6 +4,8 @@
     python -m invrl exact backlog --mean 5 --std 1.6 --lead-time 4 --p 9
     python -m invrl train lost_sales hdpo_mlp --seed 0 --scale default --set lead_time=2 --out run.nc
     python -m invrl optimum lost_sales --set lead_time=2 --out optimum.json
+    python -m invrl optimum serial --set lead_time=3 --set shortage_cost=9      # Clark-Scarf
+    python -m invrl train one_warehouse hdpo_gnn --experiment one_warehouse --scale smoke --set n_stores=10
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from invrl.config import ConfigError, load_config, load_setting, parse_assignments, scale_sizes
+from invrl.config import ConfigError, experiment_sizes, load_config, load_setting, parse_assignments, scale_sizes
 
 
 def _exact(args) -> int:
@@ -58,16 +60,20 @@ def _train(args) -> int:
     if args.policy not in config["policies"]:
         raise ConfigError(f"unknown policy {args.policy!r}; config defines {sorted(config['policies'])}")
     policy_config = config["policies"][args.policy]
-    sizes = scale_sizes(config, args.scale)
+    if args.experiment and args.experiment not in config["experiments"]:
+        raise ConfigError(f"unknown experiment {args.experiment!r}; config defines {sorted(config['experiments'])}")
+    sizes = experiment_sizes(config, args.experiment, args.scale) if args.experiment else scale_sizes(config, args.scale)
     overrides = parse_assignments(args.set)
     setting = load_setting(args.setting, overrides)
-    optimum = None
+    reference = {}
     if args.optimum:
-        optimum = (json.loads(Path(args.optimum).read_text()).get("optimum") or {}).get("optimal_cost")
+        reference = json.loads(Path(args.optimum).read_text()).get("optimum") or {}
     elif not args.no_optimum:
-        optimum = (optimum_of_setting(setting) or {}).get("optimal_cost")
+        reference = optimum_of_setting(setting) or {}
+    optimum = reference.get("optimal_cost")
     common = dict(setting_name=args.setting, overrides=overrides, sizes=sizes, data_seed=args.data_seed,
-                  optimum=optimum, device=args.device or config.get("device", "auto"), threads=args.threads)
+                  optimum=optimum, lower_bound=reference.get("lower_bound"),
+                  device=args.device or config.get("device", "auto"), threads=args.threads)
     if policy_config["method"] == "heuristic":
         ds = fit_and_evaluate_heuristics(heuristics=[args.policy], **common)
     else:
@@ -77,6 +83,8 @@ def _train(args) -> int:
     for policy in ds.policy.values:
         one = run.sel(policy=policy)
         gap = f", gap {float(one['gap']):.2f}%" if optimum else ""
+        if "gap_to_bound" in one:
+            gap += f", gap to lower bound {float(one['gap_to_bound']):.2f}%"
         print(f"{policy}: test cost {float(one['cost']):.4f} ± {float(one['cost_se']):.4f}{gap}")
     if args.out:
         write_netcdf(ds, args.out)
@@ -88,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    exact = sub.add_parser("exact", help="optimal long-run average cost of a single-location system")
+    exact = sub.add_parser("exact", help="optimal long-run average cost of a single-location system (networks: `optimum`)")
     exact.add_argument("system", choices=["lost_sales", "backlog"])
     exact.add_argument("--mean", type=float, default=5.0, help="mean demand per period")
     exact.add_argument("--std", type=float, default=None, help="standard deviation (backlog, normal demand)")
@@ -109,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="training seed")
     train.add_argument("--data-seed", type=int, default=1, help="seed of the synthetic demand")
     train.add_argument("--scale", default="default", help="smoke, default or paper")
+    train.add_argument("--experiment", default=None, help="take sizes from this experiment's per-scale overrides")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting value (dotted keys nest)")
     train.add_argument("--config", default=None, help="experiment config (default config/config.yaml)")
     train.add_argument("--optimum", default=None, help="JSON from `invrl optimum` (else computed)")

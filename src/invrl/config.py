@@ -35,7 +35,9 @@ def validate(data: dict, source: str, definition: str | None = None) -> dict:
     if definition is not None:
         schema = {**schema["$defs"][definition], "$defs": schema["$defs"]}
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    # a key that fails its own check is also reported as "unevaluated": show the real reason alone
+    errors = [e for e in errors if e.validator != "unevaluatedProperties"] or errors
     if errors:
         lines = []
         for error in errors:
@@ -120,3 +122,13 @@ def scale_sizes(config: dict, scale: str) -> dict:
     if scale not in config["scales"]:
         raise ConfigError(f"unknown scale {scale!r}; expected one of {sorted(config['scales'])}")
     return config["scales"][scale]
+
+
+def experiment_sizes(config: dict, experiment: str, scale: str) -> dict:
+    """The scale's sizes with the experiment's overrides for that scale merged in."""
+    return merge(scale_sizes(config, scale), config["experiments"][experiment].get("sizes", {}).get(scale, {}))
+
+
+def experiment_at_scale(experiment: dict, scale: str) -> dict:
+    """The experiment with its ``at_scale[scale]`` entries (grid, seeds, train sizes) put in place."""
+    return {**experiment, **experiment.get("at_scale", {}).get(scale, {})}

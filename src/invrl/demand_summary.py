@@ -11,8 +11,8 @@ import numpy as np
 import xarray as xr
 
 from invrl.config import load_setting, parse_assignments
-from invrl.instance import horizons
 from invrl.demand.synthetic import sample_split
+from invrl.instance import demand_law, horizons
 
 STATISTICS = ("mean", "std", "zero_share", "q05", "q50", "q95", "max")
 
@@ -28,7 +28,7 @@ def summarise_experiment(setting_name: str, instances: dict[str, dict], sizes: d
     values = {name: np.full((len(instances), len(splits)), np.nan) for name in (*STATISTICS, "samples", "periods")}
     for i, flat in enumerate(instances.values()):
         setting = load_setting(setting_name, parse_assignments([f"{k}={v}" for k, v in flat.items()]))
-        law = dict(setting["demand"])
+        law = demand_law(setting)
         distribution = law.pop("distribution")
         for j, (split, span) in enumerate(horizons(setting, sizes).items()):
             demand = sample_split(distribution, split, span.samples, span.periods, data_seed, **law).demand.numpy()

@@ -78,8 +78,10 @@ def run_dataset(
     optimum: float | None,
     curve: dict[str, list] | None,
     attrs: dict,
+    lower_bound: float | None = None,
 ) -> xr.Dataset:
-    """One run as a Dataset; ``gap`` is (cost / optimum - 1) in percent where an optimum is known."""
+    """One run as a Dataset; ``gap`` is (cost / optimum - 1) in percent where an optimum is known,
+    ``gap_to_bound`` the same against a lower bound on the optimum where one is known."""
     # object dtype: variable-length strings, so combining runs never truncates names to the shortest width
     coords = {"instance": np.array([instance], dtype=object), "policy": np.array([policy], dtype=object),
               "seed": [seed], "train_size": [train_size]}
@@ -89,6 +91,9 @@ def run_dataset(
     opt = math.nan if optimum is None else float(optimum)
     data["optimal_cost"] = (("instance",), [opt])
     data["gap"] = (dims, np.full(shape, 100 * (metrics["cost"] / opt - 1) if optimum else math.nan))
+    if lower_bound is not None:
+        data["lower_bound"] = (("instance",), [float(lower_bound)])
+        data["gap_to_bound"] = (dims, np.full(shape, 100 * (metrics["cost"] / lower_bound - 1)))
     if curve and curve.get("step"):
         n = len(curve["step"])
         for name, values in curve.items():

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from invrl.demand.data import DemandData, Splits
 from invrl.demand.synthetic import sample_split
+from invrl.systems.base import System
 from invrl.systems.single_location import SingleLocation
+from invrl.systems.topologies import NETWORK_SYSTEMS, build_network, longest_path_lead_time, store_demand_law
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class Horizon:
 @dataclass(frozen=True)
 class Instance:
     setting: dict
-    system: SingleLocation
+    system: System
     splits: Splits
     search: DemandData
     """Training-distribution paths, longer than ``train``, for grid searches of heuristics."""
@@ -27,9 +29,11 @@ class Instance:
     """Per split: samples, periods simulated, warm-up periods excluded from the cost."""
 
 
-def horizons(setting: dict, sizes: dict) -> dict[str, Horizon]:
-    """Split sizes of the scale, with the lead time added to periods and warm-up."""
-    extra = int(setting["lead_time"])
+def horizons(setting: dict, sizes: dict, system: System | None = None) -> dict[str, Horizon]:
+    """Split sizes of the scale, with the lead time (of the longest supply path in a
+    network) added to periods and warm-up."""
+    system = build_system(setting) if system is None else system
+    extra = longest_path_lead_time(system) if setting["system"] in NETWORK_SYSTEMS else int(setting["lead_time"])
     return {
         split: Horizon(s["samples"], s["periods"] + s["warmup"] + extra, s["warmup"] + extra)
         for split, s in sizes.items()
@@ -37,7 +41,9 @@ def horizons(setting: dict, sizes: dict) -> dict[str, Horizon]:
     }
 
 
-def build_system(setting: dict) -> SingleLocation:
+def build_system(setting: dict) -> System:
+    if setting["system"] in NETWORK_SYSTEMS:
+        return build_network(setting)
     if setting["system"] != "single_location":
         raise ValueError(f"unknown system {setting['system']!r}")
     return SingleLocation(
@@ -58,10 +64,16 @@ def demand_mean(demand: dict) -> float:
     return float(demand["mean"])
 
 
+def demand_law(setting: dict) -> dict:
+    """Keyword arguments of ``sample_split`` (with ``distribution``) for the setting's demand."""
+    return store_demand_law(setting) if setting["system"] in NETWORK_SYSTEMS else dict(setting["demand"])
+
+
 def build_instance(setting: dict, sizes: dict, data_seed: int, device="cpu") -> Instance:
     """The system and train/dev/test (and search) demand of one setting at one scale."""
-    spans = horizons(setting, sizes)
-    law = dict(setting["demand"])
+    system = build_system(setting)
+    spans = horizons(setting, sizes, system)
+    law = demand_law(setting)
     distribution = law.pop("distribution")
     data = {
         name: sample_split(distribution, name, h.samples, h.periods, data_seed, **law).to(device)
@@ -69,5 +81,5 @@ def build_instance(setting: dict, sizes: dict, data_seed: int, device="cpu") -> 
     }
     search = data.pop("search")
     return Instance(
-        setting=setting, system=build_system(setting).to(device), splits=Splits(**data), search=search, horizons=spans
+        setting=setting, system=system.to(device), splits=Splits(**data), search=search, horizons=spans
     )

@@ -23,13 +23,18 @@ class Trajectory:
     """With ``record=True``: actions, on-hand and flows stacked over periods (last axis)."""
     totals: dict[str, torch.Tensor] | None = None
     """With ``totals_from=w``: each flow (and demand) summed over periods t >= w, ``[B, N]``."""
+    n_stores: int = 0
+    """The reporting unit: costs are per period per store (0: per location of ``cost``)."""
 
     def mean_cost(self, warmup: int) -> torch.Tensor:
-        """Cost per period per location after the warm-up, averaged over samples."""
-        return self.cost[..., warmup:].mean()
+        """Cost per period per store after the warm-up, averaged over samples."""
+        return self.cost_per_sample(warmup).mean()
 
     def cost_per_sample(self, warmup: int) -> torch.Tensor:
-        return self.cost[..., warmup:].mean(dim=(1, 2))
+        cost = self.cost[..., warmup:]
+        if not self.n_stores or self.n_stores == cost.shape[1]:
+            return cost.mean(dim=(1, 2))
+        return cost.sum(1).mean(-1) / self.n_stores
 
 
 def rollout(
@@ -59,7 +64,7 @@ def rollout(
         features = None if demand.features is None else demand.features[:, :, t]
         action = policy(system.observe(state, t, features))
         if round_actions:
-            action = torch.round(action) if isinstance(action, torch.Tensor) else {k: torch.round(v) for k, v in action.items()}
+            action = system.round_action(action)
         if record:
             recorded.setdefault("on_hand", []).append(state.on_hand)
         state, cost, info = system.step(state, action, d[:, :, t])
@@ -78,5 +83,6 @@ def rollout(
         raise InfeasibleActionError(f"policy {type(policy).__name__} broke feasibility by {float(violation):.4g} units in total")
     stacked = {k: torch.stack(v, dim=-1) for k, v in recorded.items()} if record else None
     return Trajectory(
-        cost=torch.stack(costs, dim=-1), final_state=state, record=stacked, totals=totals if totals_from is not None else None
+        cost=torch.stack(costs, dim=-1), final_state=state, record=stacked, totals=totals if totals_from is not None else None,
+        n_stores=system.n_stores,
     )

@@ -7,11 +7,12 @@ import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from invrl.config import experiment_at_scale, experiment_sizes
 from invrl.config import instance_values as _instance_values
 from invrl.config import setting_path
 
 SCALE = config["scale"]
-EXPERIMENTS = config["experiments"]
+EXPERIMENTS = {name: experiment_at_scale(exp, SCALE) for name, exp in config["experiments"].items()}
 INSTANCE_VALUES = {name: _instance_values(exp) for name, exp in EXPERIMENTS.items()}
 HDPO_POLICIES = [p for p, c in config["policies"].items() if c["method"] == "hdpo"]
 HEURISTIC_POLICIES = [p for p, c in config["policies"].items() if c["method"] == "heuristic"]
@@ -26,6 +27,7 @@ wildcard_constraints:
     instance=_alternatives(i for insts in INSTANCE_VALUES.values() for i in insts),
     policy=_alternatives(HDPO_POLICIES),
     seed=r"\d+",
+    train_size=r"\d+",
 
 
 def code_digest(*packages):
@@ -41,8 +43,9 @@ def code_digest(*packages):
 
 
 SIMULATION_CODE = ("demand", "systems", "policies", "rollout.py", "instance.py", "config.py", "evaluate.py", "runs.py")
+EXACT_CODE = ("exact", "systems/topologies.py")
 TRAIN_DIGEST = code_digest(*SIMULATION_CODE, "train")
-EXACT_DIGEST = code_digest("exact")
+EXACT_DIGEST = code_digest(*EXACT_CODE)
 
 
 def get_setting_file(wildcards):
@@ -66,8 +69,9 @@ def get_policy_config(wildcards):
     return json.dumps(config["policies"][wildcards.policy], sort_keys=True)
 
 
-def get_sizes():
-    return json.dumps(config["scales"][SCALE], sort_keys=True)
+def get_sizes(wildcards):
+    """The scale's sizes with the experiment's overrides (a param, so a change reruns)."""
+    return json.dumps(experiment_sizes(config, wildcards.experiment, SCALE), sort_keys=True)
 
 
 def get_run_files(wildcards):
@@ -76,7 +80,11 @@ def get_run_files(wildcards):
     files = []
     for instance in INSTANCE_VALUES[wildcards.experiment]:
         for policy in get_hdpo_policies(wildcards):
-            files += [f"results/runs/{wildcards.experiment}/{instance}/{policy}/seed{seed}.nc" for seed in exp["seeds"]]
+            folder = f"results/runs/{wildcards.experiment}/{instance}/{policy}"
+            if "train_sizes" in exp:
+                files += [f"{folder}/n{n}/seed{seed}.nc" for n in exp["train_sizes"] for seed in exp["seeds"]]
+            else:
+                files += [f"{folder}/seed{seed}.nc" for seed in exp["seeds"]]
         if get_heuristics(wildcards):
             files.append(f"results/runs/{wildcards.experiment}/{instance}/heuristics.nc")
     return files

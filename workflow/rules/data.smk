@@ -7,7 +7,7 @@ rule generate_demand:
     params:
         experiment=get_experiment_json,
         instances=get_instances_json,
-        sizes=get_sizes(),
+        sizes=get_sizes,
         digest=code_digest("demand", "instance.py"),
     log:
         "results/logs/generate_demand/{experiment}.log",

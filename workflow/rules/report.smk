@@ -37,7 +37,7 @@ rule plot_figure:
             subcategory="{experiment}",
         ),
     wildcard_constraints:
-        figure="gap_heatmap|gap_lines|learning_curves",
+        figure="gap_heatmap|gap_lines|learning_curves|excess_lines|bound_gap_lines|data_efficiency",
     params:
         digest=code_digest("report"),
     log:

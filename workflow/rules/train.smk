@@ -9,7 +9,7 @@ rule train_policy:
     params:
         instance=get_instance_values,
         policy=get_policy_config,
-        sizes=get_sizes(),
+        sizes=get_sizes,
         data_seed=get_data_seed,
         device=config["device"],
         checkpoint="results/checkpoints/{experiment}/{instance}/{policy}/seed{seed}.pt",
@@ -28,6 +28,23 @@ rule train_policy:
         "../scripts/train_policy.py"
 
 
+use rule train_policy as train_policy_on_subset with:
+    output:
+        run="results/runs/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.nc",
+    params:
+        instance=get_instance_values,
+        policy=get_policy_config,
+        sizes=get_sizes,
+        data_seed=get_data_seed,
+        device=config["device"],
+        checkpoint="results/checkpoints/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.pt",
+        digest=TRAIN_DIGEST,
+    log:
+        "results/logs/train_policy/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_policy/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.tsv"
+
+
 rule fit_heuristics:
     """Fit every heuristic of the experiment on one instance (train paths, dev choice) and evaluate on test."""
     input:
@@ -39,7 +56,7 @@ rule fit_heuristics:
     params:
         instance=get_instance_values,
         heuristics=get_heuristics,
-        sizes=get_sizes(),
+        sizes=get_sizes,
         data_seed=get_data_seed,
         device=config["device"],
         digest=TRAIN_DIGEST,

@@ -9,7 +9,7 @@ from invrl.runs import fit_and_evaluate_heuristics
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 values = json.loads(snakemake.params.instance)
-optimum = (json.loads(Path(snakemake.input.optimum).read_text())["optimum"] or {}).get("optimal_cost")
+reference = json.loads(Path(snakemake.input.optimum).read_text())["optimum"] or {}
 runs = fit_and_evaluate_heuristics(
     setting_name=snakemake.input.setting,
     overrides=parse_assignments([f"{k}={v}" for k, v in values.items()]),
@@ -19,7 +19,8 @@ runs = fit_and_evaluate_heuristics(
     experiment=snakemake.wildcards.experiment,
     instance_name=snakemake.wildcards.instance,
     instance_values=values,
-    optimum=optimum,
+    optimum=reference.get("optimal_cost"),
+    lower_bound=reference.get("lower_bound"),
     device=snakemake.params.device,
     threads=snakemake.threads,
 )

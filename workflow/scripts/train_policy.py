@@ -9,7 +9,7 @@ from invrl.runs import train_and_evaluate
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 values = json.loads(snakemake.params.instance)
-optimum = (json.loads(Path(snakemake.input.optimum).read_text())["optimum"] or {}).get("optimal_cost")
+reference = json.loads(Path(snakemake.input.optimum).read_text())["optimum"] or {}
 checkpoint = Path(snakemake.params.checkpoint)
 run = train_and_evaluate(
     setting_name=snakemake.input.setting,
@@ -22,11 +22,13 @@ run = train_and_evaluate(
     experiment=snakemake.wildcards.experiment,
     instance_name=snakemake.wildcards.instance,
     instance_values=values,
-    optimum=optimum,
+    optimum=reference.get("optimal_cost"),
+    lower_bound=reference.get("lower_bound"),
     checkpoint=checkpoint,
     device=snakemake.params.device,
     threads=snakemake.threads,
     progress=False,
+    train_samples=int(snakemake.wildcards.train_size) if "train_size" in snakemake.wildcards.keys() else None,
 )
 write_netcdf(run, snakemake.output.run)
 checkpoint.unlink(missing_ok=True)  # the run is complete; a rerun starts afresh

@@ -3,7 +3,9 @@ from pathlib import Path
 
 import xarray as xr
 
-from invrl.report.tables import policy_table, write_tables
+from invrl.report.tables import data_efficiency_table, policy_table, write_tables
 
 with xr.open_dataset(snakemake.input.cube) as cube:
-    write_tables(policy_table(cube.load()), Path(snakemake.output.markdown).with_suffix(""))
+    cube = cube.load()
+    table = data_efficiency_table(cube) if cube.sizes.get("train_size", 1) > 1 else policy_table(cube)
+    write_tables(table, Path(snakemake.output.markdown).with_suffix(""))

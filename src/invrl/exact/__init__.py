@@ -3,6 +3,7 @@
 Lost sales with Poisson demand: dynamic programming (reproduces Zipkin 2008).
 Backlog: base-stock is optimal, a newsvendor on the demand of L + 1 periods.
 Zero lead time: the newsvendor, for lost sales and backlog alike.
+Serial system with backlog: echelon base-stock levels by the Clark-Scarf recursion.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from invrl.exact.backlog import (
     backlog_optimum_truncated_normal,
     base_stock_cost,
 )
+from invrl.exact.clark_scarf import SerialOptimum, clark_scarf, clark_scarf_poisson, serial_base_stock_cost
 from invrl.exact.lost_sales_dp import LostSalesOptimum, lost_sales_optimum
 from invrl.exact.newsvendor import (
     BaseStockOptimum,
@@ -21,25 +23,33 @@ from invrl.exact.newsvendor import (
     newsvendor_normal,
     newsvendor_poisson,
 )
+from invrl.exact.transshipment_bound import TransshipmentBound, transshipment_lower_bound
 
 __all__ = [
     "BaseStockOptimum",
     "LostSalesOptimum",
+    "SerialOptimum",
+    "TransshipmentBound",
     "backlog_optimum_normal",
     "backlog_optimum_poisson",
     "backlog_optimum_truncated_normal",
     "base_stock_cost",
+    "clark_scarf",
+    "clark_scarf_poisson",
     "lost_sales_optimum",
     "newsvendor",
     "newsvendor_discrete",
     "newsvendor_normal",
     "newsvendor_poisson",
     "optimum_for",
+    "serial_base_stock_cost",
+    "transshipment_lower_bound",
 ]
 
 
 def optimum_for(setting: dict) -> dict | None:
-    """The exact optimum of a resolved single-location setting, or None where none is known.
+    """The exact optimum of a resolved setting (or, for a transshipment centre, a lower
+    bound under ``lower_bound``), or None where none is known. Networks: ``exact.network``.
 
     Known: lost sales with Poisson demand (DP), any lost-sales or backlog
     setting with L = 0 and Poisson/normal demand (newsvendor), backlog with
@@ -48,7 +58,9 @@ def optimum_for(setting: dict) -> dict | None:
     demand and lost sales with normal demand and L >= 1 give None.
     """
     if setting.get("system") != "single_location":
-        return None
+        from invrl.exact.network import network_optimum
+
+        return network_optimum(setting)
     demand = setting["demand"]
     distribution = demand["distribution"]
     lead_time = int(setting["lead_time"])

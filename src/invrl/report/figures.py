@@ -35,10 +35,14 @@ def gap_heatmap(cube: xr.Dataset, path, rows: str = "lead_time", columns: str = 
     _save(fig, path)
 
 
-def gap_lines(cube: xr.Dataset, path, x: str = "lead_time", hue: str = "shortage_cost") -> None:
-    """Gap to the optimum (%) against ``x``, one line per ``hue`` value and panel per policy."""
+def gap_lines(cube: xr.Dataset, path) -> None:
+    """Gap to the optimum (%) against the grid's first varying value, one line per value of the
+    second (if any) and one panel per policy."""
+    coords = grid_coordinates(cube)
+    x, hue = (coords + [None, None])[:2]
     frame = cube["gap"].mean("seed").max("train_size").to_dataframe().reset_index()  # keeps the grid coordinates
-    grid = sns.relplot(data=frame, x=x, y="gap", hue=hue, col="policy", kind="line", marker="o", height=3, palette="viridis")
+    grid = sns.relplot(data=frame, x=x, y="gap", hue=hue, col="policy", kind="line", marker="o", height=3,
+                       palette="viridis" if hue else None)
     grid.set_axis_labels(x.replace("_", " "), "gap to optimum (%)")
     _save(grid.figure, path)
 
@@ -63,3 +67,62 @@ def learning_curves(cube: xr.Dataset, path, policy: str = "hdpo_mlp") -> None:
         sns.move_legend(axes[1], "upper left", bbox_to_anchor=(1, 1), fontsize=7, ncol=2)
     fig.suptitle(f"{cube.attrs.get('experiment', '')}: HDPO learning curves (lower is better)")
     _save(fig, path)
+
+
+def grid_coordinates(cube: xr.Dataset) -> list[str]:
+    """The instance-level coordinates that vary across instances (the experiment's grid)."""
+    return [str(c) for c in cube.coords if cube[c].dims == ("instance",) and len(set(cube[c].values.tolist())) > 1]
+
+
+def excess_over_best(cube: xr.Dataset) -> xr.DataArray:
+    """Each policy's test cost over the best policy found on the instance, in percent (seed means;
+    the best is taken over policies and train sizes)."""
+    cost = cube["cost"].mean("seed")
+    best = cost.min(("policy", "train_size"))
+    return 100 * (cost / best - 1)
+
+
+def _long_frame(values: xr.DataArray, name: str) -> pd.DataFrame:
+    frame = values.rename(name).to_dataframe().reset_index()
+    return frame.dropna(subset=[name])
+
+
+def excess_lines(cube: xr.Dataset, path) -> None:
+    """Excess cost over the best policy found (%) against the grid's first varying value, one line per policy."""
+    grid = grid_coordinates(cube)
+    x = grid[0] if grid else "instance"
+    frame = _long_frame(excess_over_best(cube).max("train_size"), "excess (%)")
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    sns.lineplot(data=frame, x=x, y="excess (%)", hue="policy", style="policy", markers=True, dashes=False, ax=ax)
+    if len(grid) > 1:
+        ax.set_title(f"varying {', '.join(grid)}", fontsize=8)
+    ax.set_xlabel(x.replace("_", " "))
+    fig.suptitle(f"{cube.attrs.get('experiment', '')}: excess over the best policy found (lower is better)")
+    _save(fig, path)
+
+
+def bound_gap_lines(cube: xr.Dataset, path) -> None:
+    """Gap of each policy to a lower bound on the optimum (%) against the first grid value,
+    one panel per value of the second; lower is better, and every gap is >= 0 up to noise."""
+    grid = grid_coordinates(cube)
+    x = grid[0] if grid else "instance"
+    frame = _long_frame(cube["gap_to_bound"].mean("seed").max("train_size"), "gap to bound (%)")
+    plot = sns.relplot(data=frame, x=x, y="gap to bound (%)", hue="policy", style="policy", markers=True, dashes=False,
+                       col=grid[1] if len(grid) > 1 else None, kind="line", height=3.2)
+    plot.figure.suptitle(f"{cube.attrs.get('experiment', '')}: gap to the lower bound (lower is better)", y=1.04)
+    _save(plot.figure, path)
+
+
+def data_efficiency(cube: xr.Dataset, path) -> None:
+    """Excess test cost over the best policy found (%) against the number of training scenarios,
+    one line per architecture, error bars over seeds, one panel per instance."""
+    cost = cube["cost"]
+    best = cost.mean("seed").min(("policy", "train_size"))
+    frame = _long_frame(100 * (cost / best - 1), "excess (%)")
+    plot = sns.relplot(data=frame, x="train_size", y="excess (%)", hue="policy", style="policy", col="instance",
+                       kind="line", markers=True, dashes=False, errorbar="sd", err_style="bars", height=3.2,
+                       facet_kws={"sharey": False})
+    plot.set(xscale="log")
+    plot.set_axis_labels("training scenarios", "excess over best (%)")
+    plot.figure.suptitle(f"{cube.attrs.get('experiment', '')}: data efficiency (lower is better; bars: sd over seeds)", y=1.04)
+    _save(plot.figure, path)

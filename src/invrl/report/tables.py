@@ -25,17 +25,44 @@ def policy_table(cube: xr.Dataset, policies: list[str] | None = None) -> pd.Data
     frame = frame.sort_values(index_coords) if index_coords else frame
     if np.isfinite(sub["optimal_cost"].values).any():
         frame["optimal"] = sub["optimal_cost"].sel(instance=frame.index).values
+    has_bound = "lower_bound" in sub and np.isfinite(sub["lower_bound"].values).any()
+    if has_bound:
+        frame["lower bound"] = sub["lower_bound"].sel(instance=frame.index).values
     mean = mean.sel(instance=frame.index)
+    best = mean["cost"].min("policy")
     for policy in policies:
         frame[f"{policy} cost"] = mean["cost"].sel(policy=policy).values
         if "optimal" in frame:
             frame[f"{policy} gap %"] = mean["gap"].sel(policy=policy).values
+        elif has_bound:
+            frame[f"{policy} gap to bound %"] = mean["gap_to_bound"].sel(policy=policy).values
+        else:
+            frame[f"{policy} excess %"] = (100 * (mean["cost"].sel(policy=policy) / best - 1)).values
     return frame
 
 
+def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
+    """One row per instance and training-set size: each policy's test cost (mean and sd over
+    seeds) and its excess over the best policy found on the instance, in percent."""
+    cost = cube["cost"]
+    mean, spread = cost.mean("seed"), cost.std("seed")
+    best = mean.min(("policy", "train_size"))
+    rows = []
+    for instance in cube.instance.values:
+        for size in cube.train_size.values:
+            row = {"instance": str(instance), "train scenarios": int(size)}
+            for policy in cube.policy.values:
+                at = {"instance": instance, "train_size": size, "policy": policy}
+                row[f"{policy} cost"] = float(mean.sel(at))
+                row[f"{policy} sd"] = float(spread.sel(at))
+                row[f"{policy} excess %"] = float(100 * (mean.sel(at) / best.sel(instance=instance) - 1))
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["instance", "train scenarios"])
+
+
 def summary_row(frame: pd.DataFrame) -> pd.Series:
-    """Mean and max of every gap column."""
-    gaps = [c for c in frame.columns if c.endswith("gap %")]
+    """Mean and max of every gap (or excess) column."""
+    gaps = [c for c in frame.columns if c.endswith("gap %") or c.endswith("excess %") or c.endswith("bound %")]
     return pd.concat({"mean": frame[gaps].mean(), "max": frame[gaps].max()}, axis=1).T
 
 

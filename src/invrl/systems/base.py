@@ -78,6 +78,9 @@ class System(ABC):
     """One problem instance: dynamics and costs, batched over samples."""
 
     n_locations: int
+    """Locations with a state of their own (the second axis of ``cost``)."""
+    n_stores: int
+    """Locations facing demand; costs are reported per period per store."""
 
     @abstractmethod
     def initial_state(self, batch: int) -> State:
@@ -99,6 +102,10 @@ class System(ABC):
     @abstractmethod
     def to(self, device) -> System:
         """The instance with its tensors on ``device``."""
+
+    def round_action(self, action):
+        """Whole-unit action (integer settings); systems with coupled actions keep them feasible."""
+        return torch.round(action) if isinstance(action, torch.Tensor) else {k: torch.round(v) for k, v in action.items()}
 
     def observe(self, state: State, period: int, features: torch.Tensor | None = None) -> Observation:
         return Observation(state=state, system=self, period=period, features=features)

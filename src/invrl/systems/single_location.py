@@ -43,7 +43,7 @@ class SingleLocation(System):
         pipeline slot the lead time uses, near the steady state of a sensible
         policy, so short warm-ups suffice.
         """
-        self.n_locations = n_locations
+        self.n_locations = self.n_stores = n_locations
         self.lost_sales = bool(lost_sales)
         self.pipe = Pipeline(as_param(lead_time, n_locations, torch.long))
         self.holding_cost = as_param(holding_cost, n_locations)

@@ -152,7 +152,8 @@ def train_hdpo(
             ema.load_state_dict(saved.get("ema", saved["policy"]))
         log.info("resumed from %s at step %d", checkpoint, step)
 
-    bar = tqdm(total=config.max_steps, initial=step, disable=not progress, desc="hdpo", leave=False)
+    # disable=None: tqdm stays quiet when stderr is not a terminal (logs, CI)
+    bar = tqdm(total=config.max_steps, initial=step, disable=None if progress else True, desc="hdpo", leave=False)
     start = time.perf_counter() - elapsed
     last_finite = math.nan
     while step < config.max_steps:
@@ -230,7 +231,7 @@ class _StraightThroughRounding(torch.nn.Module):
 
     def forward(self, obs):
         action = self.inner(obs)
-        return action + (torch.round(action) - action).detach()
+        return action + (obs.system.round_action(action) - action).detach()
 
 
 def config_from_dict(values: dict) -> HDPOConfig:
