@@ -349,7 +349,7 @@ def test_echelon_stock_matches_clark_scarf(lead_times, holding):
 
     def simulate(levels):
         with torch.no_grad():
-            traj = rollout(system, EchelonStockPolicy(list(levels), system), demand, round_actions=True)
+            traj = rollout(system, EchelonStockPolicy(list(levels)), demand, round_actions=True)
         return traj.cost_per_sample(warmup).double()
 
     best = simulate(optimum.echelon_levels)

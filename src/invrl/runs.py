@@ -61,7 +61,7 @@ def fit_echelon_stock(system, setting: dict, dev, dev_warmup: int, round_actions
     optimum = serial_optimum(setting) if setting["system"] == "serial" else None
     if optimum is None:
         raise ValueError(f"echelon_stock needs a serial setting with Poisson demand and backlog, got {setting['system']!r}")
-    policy = EchelonStockPolicy(optimum["echelon_levels"], system).to(system.holding_cost.device)
+    policy = EchelonStockPolicy(optimum["echelon_levels"]).to(system.holding_cost.device)
     dev_cost = evaluate_policy(system, policy, dev, warmup=dev_warmup, round_actions=round_actions)["cost"]
     levels = dict(enumerate(optimum["echelon_levels"]))
     return FittedHeuristic("echelon_stock", policy, {f"level_{k}": v for k, v in levels.items()}, math.nan, dev_cost, 0)

@@ -3,7 +3,9 @@
 Stock is measured in periods of the node's (or edge's) mean flow, so one
 network serves nodes of different sizes and sibling stores look alike up to
 their parameters. Node features: on hand, arriving now, in transit to the
-node, holding and shortage cost, whether it is a store, whether it holds
+node, the echelon inventory position (the node and all below it, centred on
+the default initial state's, so it is near 0 in steady state: the one
+quantity an echelon base-stock policy needs), holding and shortage cost, whether it is a store, whether it holds
 stock. Edge features: the pipeline slots, the lead time, the shipping cost
 and whether the edge comes from the supplier.
 """
@@ -14,7 +16,7 @@ import torch
 
 from invrl.systems.base import Observation
 
-NODE_FEATURES = 7
+NODE_FEATURES = 8
 
 
 def node_features(obs: Observation) -> torch.Tensor:
@@ -26,6 +28,7 @@ def node_features(obs: Observation) -> torch.Tensor:
         state.on_hand / scale,
         system.arrivals(state) / scale,
         (state.pipeline.sum(-1) @ system.into) / scale,
+        (system.echelon_position(state) - system.initial_echelon_position) / scale,
     ], dim=-1)
     is_store = (torch.arange(n, device=scale.device) < system.n_stores).float()
     params = torch.stack([

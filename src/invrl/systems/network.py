@@ -36,6 +36,17 @@ FEASIBILITY_TOLERANCE = 1e-4
 """Units a node may over-ship per period before it counts as a violation (float round-off)."""
 
 
+def downstream_matrix(source: torch.Tensor, destination: torch.Tensor, n_nodes: int) -> torch.Tensor:
+    """``M[i, j] = 1`` when node i is j or below it (j reaches i along edges), ``[nodes, nodes]``."""
+    reach = torch.eye(n_nodes)
+    step = torch.zeros(n_nodes, n_nodes)
+    internal = source >= 0
+    step[destination[internal], source[internal]] = 1.0
+    for _ in range(n_nodes):
+        reach = ((reach + step @ reach) > 0).float()
+    return reach
+
+
 @dataclass
 class NetworkState(State):
     on_hand: torch.Tensor
@@ -93,9 +104,14 @@ class Network(System):
         self.out_of = out_of
         self.edge_rate, self.node_rate = self._flow_rates(mean)
         self.demand_mean = mean
+        self.downstream = downstream_matrix(self.source, self.destination, self.n_nodes)
         self.initial_on_hand = (
             self.node_rate * self.holds_stock.float() if initial_on_hand is None else as_param(initial_on_hand, self.n_nodes)
         )
+        # echelon position of the default initial state: the reference policies' features are centred on
+        self.initial_echelon_position = (
+            self.initial_on_hand + (self.edge_rate * self.pipe.lead_time.float()) @ self.into
+        ) @ self.downstream
 
     def _check_topology(self) -> None:
         if self.source.shape != self.destination.shape or self.source.dim() != 1:
@@ -138,8 +154,9 @@ class Network(System):
     def max_lead_time(self) -> int:
         return self.pipe.max_lead_time
 
-    _PARAMS = ("holding_cost", "shortage_cost", "shipping_cost", "demand_mean", "initial_on_hand", "edge_rate", "node_rate")
-    _SHARED = ("source", "destination", "holds_stock", "into", "out_of")
+    _PARAMS = ("holding_cost", "shortage_cost", "shipping_cost", "demand_mean", "initial_on_hand", "edge_rate", "node_rate",
+               "initial_echelon_position")
+    _SHARED = ("source", "destination", "holds_stock", "into", "out_of", "downstream")
 
     def select(self, index) -> Network:
         new = object.__new__(Network)
@@ -178,6 +195,11 @@ class Network(System):
     def inventory_position(self, state: NetworkState) -> torch.Tensor:
         """On hand plus everything in transit to the node ``[B, nodes]``."""
         return state.on_hand + state.pipeline.sum(-1) @ self.into
+
+    def echelon_position(self, state: NetworkState) -> torch.Tensor:
+        """Echelon inventory position ``[B, nodes]``: the inventory positions of the node and
+        every node below it (the quantity an echelon base-stock policy orders up to)."""
+        return self.inventory_position(state) @ self.downstream
 
     def round_action(self, action: torch.Tensor) -> torch.Tensor:
         """Whole units that stay feasible: supplier orders round, shipments out of a node
