@@ -71,7 +71,8 @@ def learning_curves(cube: xr.Dataset, path, policy: str = "hdpo_mlp") -> None:
 
 def grid_coordinates(cube: xr.Dataset) -> list[str]:
     """The instance-level coordinates that vary across instances (the experiment's grid)."""
-    return [str(c) for c in cube.coords if cube[c].dims == ("instance",) and len(set(cube[c].values.tolist())) > 1]
+    return [str(c) for c in cube.coords
+            if c != "instance" and cube[c].dims == ("instance",) and len(set(cube[c].values.tolist())) > 1]
 
 
 def excess_over_best(cube: xr.Dataset) -> xr.DataArray:
