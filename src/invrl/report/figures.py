@@ -38,8 +38,8 @@ def gap_heatmap(cube: xr.Dataset, path, rows: str = "lead_time", columns: str = 
 def gap_lines(cube: xr.Dataset, path) -> None:
     """Gap to the optimum (%) against the grid's first varying value, one line per value of the
     second (if any) and one panel per policy."""
-    coords = grid_coordinates(cube)
-    x, hue = (coords + [None, None])[:2]
+    coords = grid_coordinates(cube) or ["instance"]
+    x, hue = (coords + [None])[:2]
     frame = cube["gap"].mean("seed").max("train_size").to_dataframe().reset_index()  # keeps the grid coordinates
     grid = sns.relplot(data=frame, x=x, y="gap", hue=hue, col="policy", kind="line", marker="o", height=3,
                        palette="viridis" if hue else None)
@@ -123,7 +123,11 @@ def data_efficiency(cube: xr.Dataset, path) -> None:
     plot = sns.relplot(data=frame, x="train_size", y="excess (%)", hue="policy", style="policy", col="instance",
                        kind="line", markers=True, dashes=False, errorbar="sd", err_style="bars", height=3.2,
                        facet_kws={"sharey": False})
-    plot.set(xscale="log")
+    sizes = sorted(int(n) for n in cube.train_size.values)
+    for ax in plot.axes.flat:
+        ax.set_xscale("log")
+        ax.minorticks_off()
+        ax.set_xticks(sizes, [str(n) for n in sizes])
     plot.set_axis_labels("training scenarios", "excess over best (%)")
     plot.figure.suptitle(f"{cube.attrs.get('experiment', '')}: data efficiency (lower is better; bars: sd over seeds)", y=1.04)
     _save(plot.figure, path)

@@ -70,7 +70,8 @@ def write_tables(frame: pd.DataFrame, stem: str | Path, floatfmt: str = ".3f") -
     """``stem``.md, .tex and .csv; markdown gets mean/max gap rows underneath."""
     stem = Path(stem)
     gaps = summary_row(frame)
-    markdown = frame.to_markdown(floatfmt=floatfmt)
+    nested = isinstance(frame.index, pd.MultiIndex)  # one column per level reads better than tuples
+    markdown = (frame.reset_index() if nested else frame).to_markdown(floatfmt=floatfmt, index=not nested)
     if len(gaps.columns):
         markdown += "\n\n" + gaps.to_markdown(floatfmt=floatfmt)
     outputs = {".md": markdown + "\n", ".tex": frame.to_latex(float_format=lambda x: f"{x:{floatfmt}}"), ".csv": frame.to_csv()}
