@@ -11,6 +11,7 @@ are counted into a tensor that ``rollout`` checks once at the end.
 
 from __future__ import annotations
 
+import copy
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields, replace
 
@@ -95,13 +96,28 @@ class System(ABC):
         ``violation``, a tensor counting infeasible units in the action.
         """
 
-    @abstractmethod
+    per_sample: tuple[str, ...] = ()
+    """Names of ``[S or 1, ...]`` parameter tensors that follow ``select``."""
+    shared: tuple[str, ...] = ()
+    """Names of other tensors (topology, masks) that only move with ``to``."""
+    pipe: Pipeline
+
     def select(self, index) -> System:
         """The instance restricted to samples ``index`` (per-sample parameters follow)."""
+        new = copy.copy(self)
+        for name in self.per_sample:
+            value = getattr(self, name)
+            setattr(new, name, value[index] if value.shape[0] > 1 else value)
+        new.pipe = self.pipe.select(index)
+        return new
 
-    @abstractmethod
     def to(self, device) -> System:
         """The instance with its tensors on ``device``."""
+        new = copy.copy(self)
+        for name in self.per_sample + self.shared:
+            setattr(new, name, getattr(self, name).to(device))
+        new.pipe = self.pipe.to(device)
+        return new
 
     def round_action(self, action):
         """Whole-unit action (integer settings); systems with coupled actions keep them feasible."""

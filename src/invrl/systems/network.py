@@ -154,26 +154,9 @@ class Network(System):
     def max_lead_time(self) -> int:
         return self.pipe.max_lead_time
 
-    _PARAMS = ("holding_cost", "shortage_cost", "shipping_cost", "demand_mean", "initial_on_hand", "edge_rate", "node_rate",
-               "initial_echelon_position")
-    _SHARED = ("source", "destination", "holds_stock", "into", "out_of", "downstream")
-
-    def select(self, index) -> Network:
-        new = object.__new__(Network)
-        new.__dict__.update(self.__dict__)
-        for name in self._PARAMS:
-            value = getattr(self, name)
-            setattr(new, name, value[index] if value.shape[0] > 1 else value)
-        new.pipe = self.pipe.select(index)
-        return new
-
-    def to(self, device) -> Network:
-        new = object.__new__(Network)
-        new.__dict__.update(self.__dict__)
-        for name in self._PARAMS + self._SHARED:
-            setattr(new, name, getattr(self, name).to(device))
-        new.pipe = self.pipe.to(device)
-        return new
+    per_sample = ("holding_cost", "shortage_cost", "shipping_cost", "demand_mean", "initial_on_hand", "edge_rate",
+                  "node_rate", "initial_echelon_position")
+    shared = ("source", "destination", "holds_stock", "into", "out_of", "downstream")
 
     def initial_state(self, batch: int) -> NetworkState:
         shape = (batch, self.n_edges, self.max_lead_time)

@@ -59,25 +59,7 @@ class SingleLocation(System):
     def max_lead_time(self) -> int:
         return self.pipe.max_lead_time
 
-    def _params(self):
-        return ("holding_cost", "shortage_cost", "demand_mean", "initial_on_hand")
-
-    def select(self, index) -> SingleLocation:
-        new = object.__new__(SingleLocation)
-        new.__dict__.update(self.__dict__)
-        for name in self._params():
-            value = getattr(self, name)
-            setattr(new, name, value[index] if value.shape[0] > 1 else value)
-        new.pipe = self.pipe.select(index)
-        return new
-
-    def to(self, device) -> SingleLocation:
-        new = object.__new__(SingleLocation)
-        new.__dict__.update(self.__dict__)
-        for name in self._params():
-            setattr(new, name, getattr(self, name).to(device))
-        new.pipe = self.pipe.to(device)
-        return new
+    per_sample = ("holding_cost", "shortage_cost", "demand_mean", "initial_on_hand")
 
     def initial_state(self, batch: int) -> InventoryState:
         shape = (batch, self.n_locations)
