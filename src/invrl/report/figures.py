@@ -31,7 +31,7 @@ def gap_heatmap(cube: xr.Dataset, path, rows: str = "lead_time", columns: str = 
         }).pivot(index=rows, columns=columns, values="gap")
         sns.heatmap(frame, annot=True, fmt=".2f", cmap="rocket_r", vmin=0, vmax=vmax, cbar=False, ax=ax)
         ax.set_title(policy.replace("_", " "))
-    fig.suptitle(f"{cube.attrs.get('experiment', '')}: gap to optimum (%)")
+    fig.suptitle(f"{cube.attrs.get('experiment', '')}: gap to optimum (%)", y=1.04)
     _save(fig, path)
 
 
