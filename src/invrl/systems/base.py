@@ -102,6 +102,15 @@ class System(ABC):
     """Names of other tensors (topology, masks) that only move with ``to``."""
     pipe: Pipeline
 
+    @property
+    def lead_time(self) -> torch.Tensor:
+        """Lead time per location (or edge), ``[S or 1, N]``."""
+        return self.pipe.lead_time
+
+    @property
+    def max_lead_time(self) -> int:
+        return self.pipe.max_lead_time
+
     def select(self, index) -> System:
         """The instance restricted to samples ``index`` (per-sample parameters follow)."""
         new = copy.copy(self)

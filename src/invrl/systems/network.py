@@ -146,14 +146,6 @@ class Network(System):
             node_rate = torch.cat([store_mean, upstream[:, self.n_stores:]], dim=1)
         return edge_rate, node_rate
 
-    @property
-    def lead_time(self) -> torch.Tensor:
-        return self.pipe.lead_time
-
-    @property
-    def max_lead_time(self) -> int:
-        return self.pipe.max_lead_time
-
     per_sample = ("holding_cost", "shortage_cost", "shipping_cost", "demand_mean", "initial_on_hand", "edge_rate",
                   "node_rate", "initial_echelon_position")
     shared = ("source", "destination", "holds_stock", "into", "out_of", "downstream")

@@ -51,14 +51,6 @@ class SingleLocation(System):
         self.demand_mean = as_param(demand_mean, n_locations)
         self.initial_on_hand = self.demand_mean if initial_on_hand is None else as_param(initial_on_hand, n_locations)
 
-    @property
-    def lead_time(self) -> torch.Tensor:
-        return self.pipe.lead_time
-
-    @property
-    def max_lead_time(self) -> int:
-        return self.pipe.max_lead_time
-
     per_sample = ("holding_cost", "shortage_cost", "demand_mean", "initial_on_hand")
 
     def initial_state(self, batch: int) -> InventoryState:
