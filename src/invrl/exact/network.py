@@ -7,10 +7,8 @@ their tables report each policy's excess over the best policy found.
 
 from __future__ import annotations
 
-import numpy as np
-
 from invrl.exact.clark_scarf import clark_scarf_poisson
-from invrl.systems.topologies import draw, serial_parameters, store_parameters
+from invrl.systems.topologies import one_warehouse_parameters, serial_parameters
 
 
 def serial_optimum(setting: dict) -> dict | None:
@@ -30,14 +28,13 @@ def transshipment_bound(setting: dict) -> dict | None:
     if demand["distribution"] != "normal" or setting.get("lost_sales", False):
         return None
     n = int(setting["n_stores"])
-    rng = np.random.default_rng(int(setting.get("instance_seed", 0)))
-    store = store_parameters(setting, n, rng)
+    store = one_warehouse_parameters(setting)
     if len(set(store["lead_time"].tolist())) != 1:
         return None
     bound = transshipment_lower_bound(
         means=store["demand_mean"], stds=store["demand_mean"] * store["demand_cv"],
         correlation=float(demand.get("correlation", 0.0)), holding_costs=store["holding_cost"],
-        shortage_costs=store["shortage_cost"], warehouse_lead_time=int(draw(setting["warehouse_lead_time"], 1, rng, True)[0]),
+        shortage_costs=store["shortage_cost"], warehouse_lead_time=store["warehouse_lead_time"],
         store_lead_time=int(store["lead_time"][0]),
     )
     return {"lower_bound": bound.lower_bound_per_store, "method": "pooling_lower_bound",

@@ -67,15 +67,22 @@ def store_parameters(setting: dict, n: int, rng: np.random.Generator) -> dict[st
     }
 
 
+def one_warehouse_parameters(setting: dict) -> dict[str, np.ndarray | int]:
+    """The per-instance draws of a one-warehouse (or transshipment) setting: the store
+    parameters, then ``warehouse_lead_time``. The simulator and the exact bound both read
+    them here, so they always describe the same instance."""
+    rng = np.random.default_rng(int(setting.get("instance_seed", 0)))
+    store = store_parameters(setting, int(setting["n_stores"]), rng)
+    return {**store, "warehouse_lead_time": int(draw(setting["warehouse_lead_time"], 1, rng, integer=True)[0])}
+
+
 def one_warehouse(setting: dict, holds_stock: bool = True) -> Network:
     """One warehouse (node N) supplies N stores; stores lose unmet demand (backlog: ``lost_sales: false``)."""
     n = int(setting["n_stores"])
-    rng = np.random.default_rng(int(setting.get("instance_seed", 0)))
-    store = store_parameters(setting, n, rng)
-    warehouse_lead_time = int(draw(setting["warehouse_lead_time"], 1, rng, integer=True)[0])
+    store = one_warehouse_parameters(setting)
     return Network(
         n_stores=n, n_warehouses=1, source=[SUPPLIER] + [n] * n, destination=[n, *range(n)],
-        lead_time=[warehouse_lead_time, *store["lead_time"]],
+        lead_time=[store["warehouse_lead_time"], *store["lead_time"]],
         holding_cost=[*store["holding_cost"], float(setting.get("warehouse_holding_cost", 0.0)) if holds_stock else 0.0],
         shortage_cost=[*store["shortage_cost"], 0.0], demand_mean=store["demand_mean"],
         lost_sales=setting.get("lost_sales", True), holds_stock=[True] * n + [holds_stock],
