@@ -171,7 +171,7 @@ def test_parameter_count_does_not_depend_on_the_number_of_stores(architecture):
     assert small.max_lead_time == large.max_lead_time  # the edge-feature width is the same
     policy_small = build_network_policy(architecture, small, {})
     policy_large = build_network_policy(architecture, large, {})
-    assert n_parameters(policy_small) == n_parameters(policy_large) > 10_000
+    assert n_parameters(policy_small) == n_parameters(policy_large) > 1_000
     policy_large.load_state_dict(policy_small.state_dict())  # trained on 3 stores, run on 20
     action = policy_large(large.observe(large.initial_state(4), 0))
     assert action.shape == (4, large.n_edges)

@@ -48,11 +48,11 @@ from invrl.systems.network import Network
 
 @dataclass(frozen=True)
 class GNNConfig:
-    hidden: int = 32
+    hidden: int = 16
     """Width of the node embeddings and of every message."""
     rounds: int = 2
     """Rounds of message passing (each with its own weights)."""
-    mlp_hidden: tuple[int, ...] = (32,)
+    mlp_hidden: tuple[int, ...] = (16,)
     """Hidden widths inside the encoder, message, update and readout MLPs."""
     activation: str = "elu"
     """Hidden activation: elu, relu, tanh or silu."""

@@ -42,7 +42,7 @@ def init_output(layer: nn.Linear, scale: float = 0.1, initial: float = 1.0) -> N
 
 @dataclass(frozen=True)
 class NetworkMLPConfig:
-    hidden: tuple[int, ...] = (128, 128)
+    hidden: tuple[int, ...] = (64, 64)
     """Widths of the hidden layers."""
     activation: str = "elu"
     """Hidden activation: elu, relu, tanh or silu."""

@@ -57,9 +57,9 @@ class SymmetryAwareConfig:
     """Width of the context vector every store and warehouse net reads."""
     embedding: int = 16
     """Width of the per-store-edge embedding whose mean over stores enters the context net."""
-    context_hidden: tuple[int, ...] = (64,)
+    context_hidden: tuple[int, ...] = (32,)
     """Hidden widths of the store embedding net and of the context net."""
-    hidden: tuple[int, ...] = (64, 64)
+    hidden: tuple[int, ...] = (32, 32)
     """Hidden widths of the store net and of the warehouse net."""
     activation: str = "elu"
     """Hidden activation: elu, relu, tanh or silu."""
