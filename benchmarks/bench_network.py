@@ -47,9 +47,9 @@ import time
 MODES = ("forward", "fwd+bwd", "fwd+bwd recompute")
 STORES = {"lead_time": [2, 3], "holding_cost": [0.7, 1.3], "shortage_cost": [6, 10], "demand_mean": [2.5, 7.5], "demand_cv": [0.16, 0.32]}
 WARMUP = 10
-STORED_BYTES_PER_EDGE_PERIOD = 4 * 32 * 45
-"""Autograd memory of the default GNN per sample, edge and period (float32, hidden 32: about
-45 stored activations of width 32 per edge; measured 5.5 kB at N = 10); the ``--max-gb`` guard."""
+STORED_BYTES_PER_EDGE_PERIOD = 2600
+"""Autograd memory of the default GNN per sample, edge and period (float32, hidden 16: about
+40 stored activations of width 16 per edge; measured 2.6 kB at N = 10 and 50); the ``--max-gb`` guard."""
 
 
 def setting(n_stores: int) -> dict:

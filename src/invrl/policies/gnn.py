@@ -25,10 +25,16 @@ structures and no per-sample bookkeeping. That is simpler and faster here than
 a generic graph library's disjoint-union batches.
 
 Backpropagating through a long trajectory stores every round's activations of
-every period (with the defaults about 5.5 kB per sample, edge and period: 3 GB
-for batch 1024, 50 periods and 11 edges); ``recompute=True`` stores only each period's features and recomputes
-the network in the backward pass (``torch.utils.checkpoint``), trading about
-one extra forward pass for memory that no longer grows with depth or width.
+every period (with the defaults about 2.6 kB per sample, edge and period:
+1.4 GB for batch 1024, 50 periods and 11 edges); ``recompute=True`` stores
+only each period's features and recomputes the network in the backward pass
+(``torch.utils.checkpoint``), trading about one extra forward pass for memory
+that no longer grows with depth or width.
+
+The defaults are narrow (16 wide) because on CPU a rollout costs about as
+much per small tensor op as per FLOP: at one warehouse with 10 stores the
+16-wide GNN matched the 32-wide one (test cost 3.982 against 3.983) in half
+the time.
 """
 
 from __future__ import annotations
