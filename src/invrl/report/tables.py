@@ -11,11 +11,19 @@ import xarray as xr
 from invrl.io import write_text
 
 
+EXACT_POLICIES = ("echelon_stock",)
+"""Policies that run the optimum's own decision rule (Clark-Scarf levels on a serial line)."""
+
+
 def policy_table(cube: xr.Dataset, policies: list[str] | None = None) -> pd.DataFrame:
     """One row per instance: the optimum (where known), then each policy's cost and gap in percent.
 
     Costs are averaged over seeds (and the largest train size); ``cost_se`` is
-    the test standard error of one run.
+    the test standard error of one run. Where the cube also holds a policy
+    that runs the optimal decision rule (``EXACT_POLICIES``), every other
+    policy gets a ``same-path gap %`` column: its excess over that policy on
+    the same test paths, free of the test set's sampling error that the gap to
+    the optimum's value carries.
     """
     policies = policies or [str(p) for p in cube.policy.values]
     sub = cube.sel(train_size=cube.train_size.max()) if "train_size" in cube.dims else cube
@@ -30,10 +38,14 @@ def policy_table(cube: xr.Dataset, policies: list[str] | None = None) -> pd.Data
         frame["lower bound"] = sub["lower_bound"].sel(instance=frame.index).values
     mean = mean.sel(instance=frame.index)
     best = mean["cost"].min("policy")
+    exact = next((p for p in EXACT_POLICIES if p in policies), None) if "optimal" in frame else None
     for policy in policies:
         frame[f"{policy} cost"] = mean["cost"].sel(policy=policy).values
         if "optimal" in frame:
             frame[f"{policy} gap %"] = mean["gap"].sel(policy=policy).values
+            if exact is not None and policy != exact:
+                same_path = 100 * (mean["cost"].sel(policy=policy) / mean["cost"].sel(policy=exact) - 1)
+                frame[f"{policy} same-path gap %"] = same_path.values
         elif has_bound:
             frame[f"{policy} gap to bound %"] = mean["gap_to_bound"].sel(policy=policy).values
         else:
@@ -43,9 +55,10 @@ def policy_table(cube: xr.Dataset, policies: list[str] | None = None) -> pd.Data
 
 def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
     """One row per instance and training-set size: each policy's test cost (mean and sd over
-    seeds) and its excess over the best policy found on the instance, in percent."""
+    seeds; the sd is the sample sd, as in the figure's error bars) and its excess over the best
+    policy found on the instance, in percent."""
     cost = cube["cost"]
-    mean, spread = cost.mean("seed"), cost.std("seed")
+    mean, spread = cost.mean("seed"), cost.std("seed", ddof=1)
     best = mean.min(("policy", "train_size"))
     rows = []
     for instance in cube.instance.values:
