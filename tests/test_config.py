@@ -1,7 +1,7 @@
 import pytest
 
 from invrl.cli import main
-from invrl.config import ConfigError, instance_values, load_config, load_setting, parse_assignments
+from invrl.config import ConfigError, experiment_sizes, instance_values, load_config, load_setting, parse_assignments
 
 
 def test_shipped_config_and_settings_are_valid():
@@ -38,3 +38,23 @@ def test_instances_of_the_lost_sales_grid():
     config = load_config()
     names = list(instance_values(config["experiments"]["lost_sales"]))
     assert len(names) == 16 and names[0] == "L1-p4" and names[-1] == "L4-p39"
+
+
+def test_policy_hdpo_options_apply_to_that_policy_at_that_scale_only():
+    config = load_config()
+    gnn = experiment_sizes(config, "serial", "default", "hdpo_gnn")
+    vanilla = experiment_sizes(config, "serial", "default", "hdpo_vanilla")
+    assert gnn["hdpo"]["batch_size"] == 128 and vanilla["hdpo"]["batch_size"] == 256
+    assert gnn["hdpo"]["max_steps"] == vanilla["hdpo"]["max_steps"] == 400  # the rest of the experiment's hdpo stays
+    assert gnn["train"] == vanilla["train"] == experiment_sizes(config, "serial", "default")["train"]
+    paper = experiment_sizes(config, "serial", "paper", "hdpo_gnn")
+    assert paper["hdpo"] == experiment_sizes(config, "serial", "paper")["hdpo"]  # default-scale budgets never reach paper
+
+
+def test_policy_hdpo_rejects_an_unknown_scale():
+    config = load_config()
+    config["experiments"]["serial"]["policy_hdpo"] = {"hdpo_gnn": {"defualt": {"batch_size": 64}}}
+    from invrl.config import validate
+
+    with pytest.raises(ConfigError, match="defualt"):
+        validate(config, "config.yaml")

@@ -62,7 +62,7 @@ def _train(args) -> int:
     policy_config = config["policies"][args.policy]
     if args.experiment and args.experiment not in config["experiments"]:
         raise ConfigError(f"unknown experiment {args.experiment!r}; config defines {sorted(config['experiments'])}")
-    sizes = experiment_sizes(config, args.experiment, args.scale) if args.experiment else scale_sizes(config, args.scale)
+    sizes = experiment_sizes(config, args.experiment, args.scale, args.policy) if args.experiment else scale_sizes(config, args.scale)
     overrides = parse_assignments(args.set)
     setting = load_setting(args.setting, overrides)
     reference = {}

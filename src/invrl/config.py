@@ -124,9 +124,14 @@ def scale_sizes(config: dict, scale: str) -> dict:
     return config["scales"][scale]
 
 
-def experiment_sizes(config: dict, experiment: str, scale: str) -> dict:
-    """The scale's sizes with the experiment's overrides for that scale merged in."""
-    return merge(scale_sizes(config, scale), config["experiments"][experiment].get("sizes", {}).get(scale, {}))
+def experiment_sizes(config: dict, experiment: str, scale: str, policy: str | None = None) -> dict:
+    """The scale's sizes with the experiment's overrides for that scale merged in, then, for
+    ``policy``, the experiment's ``policy_hdpo`` options of that policy at that scale (a
+    costly architecture can take smaller batches than the others on the same instances)."""
+    exp = config["experiments"][experiment]
+    sizes = merge(scale_sizes(config, scale), exp.get("sizes", {}).get(scale, {}))
+    extra = exp.get("policy_hdpo", {}).get(policy, {}).get(scale, {}) if policy else {}
+    return merge(sizes, {"hdpo": extra}) if extra else sizes
 
 
 def experiment_at_scale(experiment: dict, scale: str) -> dict:

@@ -70,8 +70,10 @@ def get_policy_config(wildcards):
 
 
 def get_sizes(wildcards):
-    """The scale's sizes with the experiment's overrides (a param, so a change reruns)."""
-    return json.dumps(experiment_sizes(config, wildcards.experiment, SCALE), sort_keys=True)
+    """The scale's sizes with the experiment's overrides, and the policy's own HDPO options where
+    the rule has a policy (a param, so a change reruns exactly the runs it touches)."""
+    policy = getattr(wildcards, "policy", None)
+    return json.dumps(experiment_sizes(config, wildcards.experiment, SCALE, policy), sort_keys=True)
 
 
 def get_run_files(wildcards):
