@@ -170,6 +170,24 @@ def test_over_shipping_and_negative_orders_raise(name):
     rollout(system, Scripted(lambda t, s: feasible_shipments(torch.full(s.pipeline.shape[:2], 1e6), system, s)), demand)
 
 
+def test_proportional_allocation_of_a_large_stock_over_many_stores_counts_as_feasible():
+    """float32 shares of a few thousand units over 50 stores sum to slightly more than the stock
+    (about 1e-4 units); that round-off is not a violation, one extra unit still is."""
+    system = build_network({**ONE_WAREHOUSE, "n_stores": 50})
+    generator = torch.Generator().manual_seed(0)
+    state = system.initial_state(4096)
+    state.on_hand[:, system.n_stores] = 500 + 4000 * torch.rand(4096, generator=generator)
+    request = 200 * torch.rand(4096, system.n_edges, generator=generator)
+    shipped = feasible_shipments(request, system, state)
+    demand = torch.zeros(4096, system.n_stores)
+    over = shipped.sum(1) - system.available(state)[:, system.n_stores]
+    assert float(over.max()) > 1e-4  # the round-off is real at this size
+    assert float(system.step(state, shipped, demand)[2]["violation"]) == 0.0
+    first_shipment = int((system.source == system.n_stores).nonzero()[0])
+    extra = shipped + (torch.arange(system.n_edges) == first_shipment).float()
+    assert float(system.step(state, extra, demand)[2]["violation"]) > 0.5
+
+
 def test_transshipment_centre_that_keeps_stock_raises():
     system, demand = instance("transshipment", 8, 6)
     hoard = Scripted(lambda t, s: torch.where(system.source < 0, system.edge_rate, 0.0).expand(s.pipeline.shape[:2]))
