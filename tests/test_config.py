@@ -58,3 +58,10 @@ def test_policy_hdpo_rejects_an_unknown_scale():
 
     with pytest.raises(ConfigError, match="defualt"):
         validate(config, "config.yaml")
+
+
+def test_policy_hdpo_for_a_policy_the_experiment_does_not_run_is_named():
+    config = load_config()
+    config["experiments"]["serial"]["policy_hdpo"] = {"hdpo_gnm": {"default": {"batch_size": 64}}}
+    with pytest.raises(ConfigError, match="serial.policy_hdpo.*hdpo_gnm"):
+        experiment_sizes(config, "serial", "default", "hdpo_vanilla")

@@ -35,8 +35,8 @@ SUPPLIER = -1
 FEASIBILITY_TOLERANCE = 1e-4
 """Units a node may over-ship per period before it counts as a violation (float round-off)..."""
 RELATIVE_FEASIBILITY_TOLERANCE = 1e-5
-"""...plus this fraction of its available stock: a float32 sum of 50 proportional shares of a
-few hundred units is off by about 1e-4 units (seen at one warehouse with 50 stores)."""
+"""...plus this fraction of its available stock: float32 proportional shares of a few thousand
+units over 50 stores sum to about 2e-4 units more than the stock (seen at one warehouse, N = 50)."""
 
 
 def downstream_matrix(source: torch.Tensor, destination: torch.Tensor, n_nodes: int) -> torch.Tensor:
