@@ -48,3 +48,13 @@ def test_data_efficiency_table_averages_seeds_per_train_size():
     assert table.loc[("N5", 128), "vanilla sd"] == pytest.approx(0.2)  # sample sd over seeds, as the figure's bars (ddof 0 would give 0.163)
     assert table.loc[("N5", 8192), "gnn excess %"] == pytest.approx(100 * (4.1 / 4.0 - 1))
     assert table.loc[("N5", 8192), "vanilla excess %"] == pytest.approx(0.0)
+
+
+def test_data_efficiency_rows_follow_the_grid_not_the_names():
+    cost = np.ones((2, 1, 1, 2))
+    c = xr.Dataset(
+        {"cost": (("instance", "policy", "train_size", "seed"), cost)},
+        coords={"instance": ["N10", "N5"], "policy": ["gnn"], "train_size": [128], "seed": [0, 1],
+                "n_stores": ("instance", [10, 5])},
+    )
+    assert [i for i, _ in data_efficiency_table(c).index] == ["N5", "N10"]

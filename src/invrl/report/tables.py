@@ -61,7 +61,7 @@ def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
     mean, spread = cost.mean("seed"), cost.std("seed", ddof=1)
     best = mean.min(("policy", "train_size"))
     rows = []
-    for instance in cube.instance.values:
+    for instance in _grid_order(cube):
         for size in cube.train_size.values:
             row = {"instance": str(instance), "train scenarios": int(size)}
             for policy in cube.policy.values:
@@ -71,6 +71,14 @@ def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
                 row[f"{policy} excess %"] = float(100 * (mean.sel(at) / best.sel(instance=instance) - 1))
             rows.append(row)
     return pd.DataFrame(rows).set_index(["instance", "train scenarios"])
+
+
+def _grid_order(cube: xr.Dataset) -> list:
+    """Instances sorted by their grid coordinates (N5 before N10), not by name."""
+    grid = [c for c in cube.coords if c not in cube.dims and cube[c].dims == ("instance",)]
+    if not grid:
+        return list(cube.instance.values)
+    return sorted(cube.instance.values, key=lambda i: tuple(cube[c].sel(instance=i).item() for c in grid))
 
 
 def summary_row(frame: pd.DataFrame) -> pd.Series:
