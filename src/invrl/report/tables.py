@@ -61,7 +61,7 @@ def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
     mean, spread = cost.mean("seed"), cost.std("seed", ddof=1)
     best = mean.min(("policy", "train_size"))
     rows = []
-    for instance in _grid_order(cube):
+    for instance in grid_order(cube):
         for size in cube.train_size.values:
             row = {"instance": str(instance), "train scenarios": int(size)}
             for policy in cube.policy.values:
@@ -73,7 +73,7 @@ def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["instance", "train scenarios"])
 
 
-def _grid_order(cube: xr.Dataset) -> list:
+def grid_order(cube: xr.Dataset) -> list:
     """Instances sorted by their grid coordinates (N5 before N10), not by name."""
     grid = [c for c in cube.coords if c not in cube.dims and cube[c].dims == ("instance",)]
     if not grid:
