@@ -172,7 +172,7 @@ def test_over_shipping_and_negative_orders_raise(name):
 
 def test_proportional_allocation_of_a_large_stock_over_many_stores_counts_as_feasible():
     """float32 shares of a few thousand units over 50 stores sum to slightly more than the stock
-    (about 1e-4 units); that round-off is not a violation, one extra unit still is."""
+    (by more than 1e-4 units); that round-off is not a violation, one extra unit still is."""
     system = build_network({**ONE_WAREHOUSE, "n_stores": 50})
     generator = torch.Generator().manual_seed(0)
     state = system.initial_state(4096)

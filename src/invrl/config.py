@@ -129,11 +129,12 @@ def experiment_sizes(config: dict, experiment: str, scale: str, policy: str | No
     ``policy``, the experiment's ``policy_hdpo`` options of that policy at that scale (a
     costly architecture can take smaller batches than the others on the same instances)."""
     exp = config["experiments"][experiment]
-    unknown = sorted(set(exp.get("policy_hdpo", {})) - set(exp.get("policies", [])))
+    per_policy = exp.get("policy_hdpo", {})
+    unknown = sorted(set(per_policy) - set(exp.get("policies", [])))
     if unknown:
         raise ConfigError(f"experiments.{experiment}.policy_hdpo names {unknown}, not among its policies {exp.get('policies', [])}")
     sizes = merge(scale_sizes(config, scale), exp.get("sizes", {}).get(scale, {}))
-    extra = exp.get("policy_hdpo", {}).get(policy, {}).get(scale, {}) if policy else {}
+    extra = per_policy.get(policy, {}).get(scale, {}) if policy else {}
     return merge(sizes, {"hdpo": extra}) if extra else sizes
 
 

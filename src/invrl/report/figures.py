@@ -11,7 +11,7 @@ import seaborn as sns  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from invrl.io import atomic_path  # noqa: E402
-from invrl.report.tables import grid_order  # noqa: E402
+from invrl.report.tables import grid_coordinates, grid_order  # noqa: E402
 
 
 def _save(fig, path) -> None:
@@ -68,12 +68,6 @@ def learning_curves(cube: xr.Dataset, path, policy: str = "hdpo_mlp") -> None:
         sns.move_legend(axes[1], "upper left", bbox_to_anchor=(1, 1), fontsize=7, ncol=2)
     fig.suptitle(f"{cube.attrs.get('experiment', '')}: HDPO learning curves (lower is better)")
     _save(fig, path)
-
-
-def grid_coordinates(cube: xr.Dataset) -> list[str]:
-    """The instance-level coordinates that vary across instances (the experiment's grid)."""
-    return [str(c) for c in cube.coords
-            if c != "instance" and cube[c].dims == ("instance",) and len(set(cube[c].values.tolist())) > 1]
 
 
 def excess_over_best(cube: xr.Dataset) -> xr.DataArray:

@@ -73,11 +73,15 @@ def data_efficiency_table(cube: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["instance", "train scenarios"])
 
 
+def grid_coordinates(cube: xr.Dataset) -> list[str]:
+    """The instance-level coordinates that vary across instances (the experiment's grid)."""
+    return [str(c) for c in cube.coords
+            if c != "instance" and cube[c].dims == ("instance",) and len(set(cube[c].values.tolist())) > 1]
+
+
 def grid_order(cube: xr.Dataset) -> list:
     """Instances sorted by their grid coordinates (N5 before N10), not by name."""
-    grid = [c for c in cube.coords if c not in cube.dims and cube[c].dims == ("instance",)]
-    if not grid:
-        return list(cube.instance.values)
+    grid = grid_coordinates(cube)
     return sorted(cube.instance.values, key=lambda i: tuple(cube[c].sel(instance=i).item() for c in grid))
 
 
