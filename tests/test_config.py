@@ -1,7 +1,7 @@
 import pytest
 
 from invrl.cli import main
-from invrl.config import ConfigError, experiment_sizes, instance_values, load_config, load_setting, parse_assignments
+from invrl.config import ConfigError, experiment_at_scale, experiment_sizes, instance_values, load_config, load_setting, parse_assignments
 
 
 def test_shipped_config_and_settings_are_valid():
@@ -45,7 +45,8 @@ def test_policy_hdpo_options_apply_to_that_policy_at_that_scale_only():
     gnn = experiment_sizes(config, "serial", "default", "hdpo_gnn")
     vanilla = experiment_sizes(config, "serial", "default", "hdpo_vanilla")
     assert gnn["hdpo"]["batch_size"] == 128 and vanilla["hdpo"]["batch_size"] == 256
-    assert gnn["hdpo"]["max_steps"] == vanilla["hdpo"]["max_steps"] == 400  # the rest of the experiment's hdpo stays
+    assert gnn["hdpo"]["max_steps"] == 300 and vanilla["hdpo"]["max_steps"] == 400
+    assert gnn["hdpo"]["eval_every"] == vanilla["hdpo"]["eval_every"] == 50  # the rest of the experiment's hdpo stays
     assert gnn["train"] == vanilla["train"] == experiment_sizes(config, "serial", "default")["train"]
     paper = experiment_sizes(config, "serial", "paper", "hdpo_gnn")
     assert paper["hdpo"] == experiment_sizes(config, "serial", "paper")["hdpo"]  # default-scale budgets never reach paper
@@ -65,3 +66,18 @@ def test_policy_hdpo_for_a_policy_the_experiment_does_not_run_is_named():
     config["experiments"]["serial"]["policy_hdpo"] = {"hdpo_gnm": {"default": {"batch_size": 64}}}
     with pytest.raises(ConfigError, match="serial.policy_hdpo.*hdpo_gnm"):
         experiment_sizes(config, "serial", "default", "hdpo_vanilla")
+
+
+def test_cases_give_only_the_listed_combinations():
+    config = load_config()
+    multi = config["experiments"]["multi_warehouse"]
+    assert instance_values(multi) == {"W2-N10": {"n_warehouses": 2, "n_stores": 10}, "W3-N20": {"n_warehouses": 3, "n_stores": 20}}
+    smoke = experiment_at_scale(multi, "smoke")  # a grid at one scale replaces the cases
+    assert list(instance_values(smoke)) == ["W2-N6", "W3-N6"]
+
+
+def test_grid_and_cases_together_or_clashing_names_are_errors():
+    with pytest.raises(ConfigError, match="either grid .* or cases"):
+        instance_values({"grid": {"n_stores": [3]}, "cases": [{"n_stores": 5}]})
+    with pytest.raises(ConfigError, match="'N3'"):
+        instance_values({"cases": [{"n_stores": 3, "seed": 1}, {"n_stores": 3, "seed": 2}], "instance_name": "N{n_stores}"})

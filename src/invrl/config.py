@@ -102,14 +102,21 @@ def load_setting(name: str, overrides: dict | None = None) -> dict:
 
 
 def instance_values(experiment: dict) -> dict[str, dict]:
-    """Instance name -> its grid values (flat, dotted keys), one per combination of the grid."""
+    """Instance name -> its grid values (flat, dotted keys): one per combination of the grid,
+    or one per entry of ``cases`` (explicit combinations, when only some of the product is wanted)."""
+    if "cases" in experiment and "grid" in experiment:
+        raise ConfigError("an experiment gives either grid (every combination) or cases (a list), not both")
     grid = experiment.get("grid", {})
     keys = list(grid)
+    cases = experiment.get("cases") or [dict(zip(keys, values)) for values in itertools.product(*grid.values())]
+    keys = keys or list(dict.fromkeys(k for case in cases for k in case))
     template = experiment.get("instance_name") or "_".join(f"{k}-{{{k}}}" for k in keys) or "base"
     out = {}
-    for values in itertools.product(*(grid[k] for k in keys)):
-        flat = dict(zip(keys, values))
-        out[template.format(**{k.replace(".", "_"): v for k, v in flat.items()})] = flat
+    for flat in cases:
+        name = template.format(**{k.replace(".", "_"): v for k, v in flat.items()})
+        if name in out:
+            raise ConfigError(f"two instances are both named {name!r}; instance_name must tell them apart")
+        out[name] = flat
     return out
 
 
@@ -139,5 +146,8 @@ def experiment_sizes(config: dict, experiment: str, scale: str, policy: str | No
 
 
 def experiment_at_scale(experiment: dict, scale: str) -> dict:
-    """The experiment with its ``at_scale[scale]`` entries (grid, seeds, train sizes) put in place."""
-    return {**experiment, **experiment.get("at_scale", {}).get(scale, {})}
+    """The experiment with its ``at_scale[scale]`` entries (grid or cases, seeds, train sizes) put in place."""
+    replacement = experiment.get("at_scale", {}).get(scale, {})
+    instances_given = {"grid", "cases"} & set(replacement)
+    kept = {k: v for k, v in experiment.items() if not (instances_given and k in ("grid", "cases"))}
+    return {**kept, **replacement}

@@ -60,8 +60,11 @@ class GNNConfig:
     """Rounds of message passing (each with its own weights)."""
     mlp_hidden: tuple[int, ...] = (16,)
     """Hidden widths inside the encoder, message, update and readout MLPs."""
-    activation: str = "elu"
-    """Hidden activation: elu, relu, tanh or silu."""
+    activation: str = "relu"
+    """Hidden activation: relu, elu, tanh or silu. ReLU because on CPU ELU's exponential costs
+    about as much as the 16-wide layer before it: a default-scale GNN step is about 15% faster
+    with ReLU, at equal cost (one warehouse N = 10: 3.988 against 3.990; serial L2-p19: gap
+    0.40% against 0.43%)."""
     recompute: bool = False
     """Recompute activations in the backward pass instead of storing them (large networks, long horizons)."""
 
