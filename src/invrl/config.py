@@ -104,7 +104,7 @@ def load_setting(name: str, overrides: dict | None = None) -> dict:
 def instance_values(experiment: dict) -> dict[str, dict]:
     """Instance name -> its grid values (flat, dotted keys): one per combination of the grid,
     or one per entry of ``cases`` (explicit combinations, when only some of the product is wanted)."""
-    if "cases" in experiment and "grid" in experiment:
+    if experiment.get("cases") and experiment.get("grid"):  # the schema fills in an empty grid
         raise ConfigError("an experiment gives either grid (every combination) or cases (a list), not both")
     grid = experiment.get("grid", {})
     keys = list(grid)
@@ -148,6 +148,6 @@ def experiment_sizes(config: dict, experiment: str, scale: str, policy: str | No
 def experiment_at_scale(experiment: dict, scale: str) -> dict:
     """The experiment with its ``at_scale[scale]`` entries (grid or cases, seeds, train sizes) put in place."""
     replacement = experiment.get("at_scale", {}).get(scale, {})
-    instances_given = {"grid", "cases"} & set(replacement)
+    instances_given = bool(replacement.get("grid") or replacement.get("cases"))
     kept = {k: v for k, v in experiment.items() if not (instances_given and k in ("grid", "cases"))}
     return {**kept, **replacement}
