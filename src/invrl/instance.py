@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from invrl.demand.data import DemandData, Splits
 from invrl.demand.synthetic import sample_split
@@ -23,10 +25,15 @@ class Instance:
     setting: dict
     system: System
     splits: Splits
-    search: DemandData
-    """Training-distribution paths, longer than ``train``, for grid searches of heuristics."""
     horizons: dict[str, Horizon]
     """Per split: samples, periods simulated, warm-up periods excluded from the cost."""
+    sample_search: Callable[[], DemandData] = field(repr=False)
+
+    @cached_property
+    def search(self) -> DemandData:
+        """Training-distribution paths, longer than ``train``, for grid searches of heuristics;
+        drawn on first use, as HDPO runs never need them (a quarter of a network run's set-up)."""
+        return self.sample_search()
 
 
 def horizons(setting: dict, sizes: dict, system: System | None = None) -> dict[str, Horizon]:
@@ -75,11 +82,11 @@ def build_instance(setting: dict, sizes: dict, data_seed: int, device="cpu") -> 
     spans = horizons(setting, sizes, system)
     law = demand_law(setting)
     distribution = law.pop("distribution")
-    data = {
-        name: sample_split(distribution, name, h.samples, h.periods, data_seed, **law).to(device)
-        for name, h in spans.items()
-    }
-    search = data.pop("search")
+    def sample(name: str) -> DemandData:
+        h = spans[name]
+        return sample_split(distribution, name, h.samples, h.periods, data_seed, **law).to(device)
+
+    splits = Splits(**{name: sample(name) for name in ("train", "dev", "test")})
     return Instance(
-        setting=setting, system=system.to(device), splits=Splits(**data), search=search, horizons=spans
+        setting=setting, system=system.to(device), splits=splits, horizons=spans, sample_search=lambda: sample("search")
     )
