@@ -63,8 +63,8 @@ def test_default_dag_dry_run_plans_every_run():
     out = result.stdout + result.stderr
     # issue 2: 16 lost-sales and 24 backlog cells, one HDPO run and one heuristics job each;
     # issue 3: serial 16 + 5 cells x 2 learned policies (+ echelon stock), one_warehouse 6, transshipment 6
-    # and multi_warehouse 4 cells x 3 architectures; data efficiency 4 cells x 3 architectures x 3 sizes x 3 seeds
-    assert re.search(r"train_policy\s+130\b", out) and re.search(r"fit_heuristics\s+61\b", out)
+    # and multi_warehouse 2 cases x 3 architectures; data efficiency 4 cells x 3 architectures x 3 sizes x 3 seeds
+    assert re.search(r"train_policy\s+124\b", out) and re.search(r"fit_heuristics\s+61\b", out)
     assert re.search(r"train_policy_on_subset\s+108\b", out)
 
 
