@@ -107,9 +107,8 @@ def instance_values(experiment: dict) -> dict[str, dict]:
     if experiment.get("cases") and experiment.get("grid"):  # the schema fills in an empty grid
         raise ConfigError("an experiment gives either grid (every combination) or cases (a list), not both")
     grid = experiment.get("grid", {})
-    keys = list(grid)
-    cases = experiment.get("cases") or [dict(zip(keys, values)) for values in itertools.product(*grid.values())]
-    keys = keys or list(dict.fromkeys(k for case in cases for k in case))
+    cases = experiment.get("cases") or [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    keys = list(dict.fromkeys(k for case in cases for k in case))
     template = experiment.get("instance_name") or "_".join(f"{k}-{{{k}}}" for k in keys) or "base"
     out = {}
     for flat in cases:

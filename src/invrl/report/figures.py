@@ -116,8 +116,8 @@ def data_efficiency(cube: xr.Dataset, path) -> None:
     best = cost.mean("seed").min(("policy", "train_size"))
     frame = _long_frame(100 * (cost / best - 1), "excess (%)")
     plot = sns.relplot(data=frame, x="train_size", y="excess (%)", hue="policy", style="policy", col="instance",
-                       col_order=[str(i) for i in grid_order(cube)], kind="line", markers=True, dashes=False, errorbar="sd", err_style="bars", height=3.2,
-                       facet_kws={"sharey": False})
+                       col_order=[str(i) for i in grid_order(cube)], kind="line", markers=True, dashes=False,
+                       errorbar="sd", err_style="bars", height=3.2, facet_kws={"sharey": False})
     sizes = sorted(int(n) for n in cube.train_size.values)
     for ax in plot.axes.flat:
         ax.set_xscale("log")
