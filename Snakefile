@@ -1,13 +1,13 @@
 """invrl: one DAG from demand data to paper-style tables and figures.
 
-    snakemake --cores 8                         # default scale
-    snakemake --cores 2 --config scale=smoke    # every rule on tiny data
-    snakemake --cores 1 tables figures          # regenerate from existing cubes
+    snakemake --cores 8                                          # default scale, into results/default/
+    snakemake --cores 2 --config scale=smoke                     # every rule on tiny data, into results/smoke/
+    snakemake --cores 1 tables figures [--config scale=smoke]    # regenerate from that scale's existing cubes
 """
 
 from pathlib import Path
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -17,9 +17,6 @@ ROOT = Path(workflow.basedir)
 
 configfile: ROOT / "config/config.yaml"
 configfile: ROOT / "config/real_data.yaml"
-
-
-validate(config, "config/schema.yaml")
 
 
 include: "workflow/rules/common.smk"
@@ -32,9 +29,9 @@ include: "workflow/rules/real_data.smk"
 
 
 rule all:
-    """Every table and figure: synthetic experiments and the real-data sets."""
+    """Every table and figure: synthetic experiments, real-data experiments and the real-data sets."""
     input:
-        rules.tables.input,
-        rules.figures.input,
+        table_files(),
+        figure_files(),
         rules.real_data.input,
     default_target: True

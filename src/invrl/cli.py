@@ -2,10 +2,13 @@
 
     python -m invrl exact lost_sales --mean 5 --lead-time 1 --p 4 --h 1
     python -m invrl exact backlog --mean 5 --std 1.6 --lead-time 4 --p 9
-    python -m invrl train lost_sales hdpo_mlp --seed 0 --scale default --set lead_time=2 --out run.nc
+    python -m invrl train lost_sales hdpo_mlp --seed 0 --scale default --set lead_time=2 --out runs/L2.nc
     python -m invrl optimum lost_sales --set lead_time=2 --out optimum.json
     python -m invrl optimum serial --set lead_time=3 --set shortage_cost=9      # Clark-Scarf
     python -m invrl train one_warehouse hdpo_gnn --experiment one_warehouse --scale smoke --set n_stores=10
+
+Every error a user can fix (a bad key, value, argument or file) is one line
+on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
-from invrl.config import ConfigError, experiment_sizes, load_config, load_setting, parse_assignments, scale_sizes
+from invrl.config import load_config, parse_assignments, run_sizes, settings_dir
+from invrl.errors import ConfigError, InvrlError
 
 
 def _exact(args) -> int:
@@ -33,61 +38,89 @@ def _exact(args) -> int:
     return 0
 
 
-def optimum_of_setting(setting: dict) -> dict | None:
-    from invrl.exact import optimum_for
-
-    return optimum_for(setting)
+def _settings(args) -> Path:
+    return settings_dir(args.config) if getattr(args, "config", None) else settings_dir()
 
 
 def _optimum(args) -> int:
-    setting = load_setting(args.setting, parse_assignments(args.set))
-    result = optimum_of_setting(setting)
-    text = json.dumps({"setting": setting, "optimum": result}, indent=2)
+    from invrl.families import optimum_of
+    from invrl.settings import load_setting
+
+    setting = load_setting(args.setting, parse_assignments(args.set), _settings(args))
+    text = json.dumps({"setting": setting, "optimum": optimum_of(setting)}, indent=2)
     if args.out:
         from invrl.io import write_text
 
+        check_output_path(args.out)
         write_text(args.out, text + "\n")
     else:
         print(text)
     return 0
 
 
+def check_output_path(out: str | Path) -> Path:
+    """Fail before any work when ``out`` cannot be written: a directory, a path under a file, no permission."""
+    path = Path(out)
+    if path.is_dir():
+        raise ConfigError(f"--out {out}: is a directory; give a file name such as {path / 'run.nc'}")
+    parent = path.parent if str(path.parent) else Path(".")
+    for ancestor in [parent, *parent.parents]:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise ConfigError(f"--out {out}: {ancestor} is a file, not a directory")
+            if not os.access(ancestor, os.W_OK | os.X_OK):
+                raise ConfigError(f"--out {out}: no permission to write in {ancestor}")
+            break
+    return path
+
+
 def _train(args) -> int:
+    from invrl.checks import check_policies, check_scales
     from invrl.evaluate import write_netcdf
-    from invrl.runs import fit_and_evaluate_heuristics, train_and_evaluate
+    from invrl.families import optimum_of
+    from invrl.registry import load_plugins
+    from invrl.runs import run
+    from invrl.settings import load_setting
+    from invrl.spec import RunSpec
+    from invrl.train.method import TRAINING_METHODS
 
     config = load_config(args.config)
+    load_plugins(config["plugins"], Path(args.config).resolve().parents[1] if args.config else None)
+    check_policies(config)
+    check_scales(config)
     if args.policy not in config["policies"]:
         raise ConfigError(f"unknown policy {args.policy!r}; config defines {sorted(config['policies'])}")
-    policy_config = config["policies"][args.policy]
     if args.experiment and args.experiment not in config["experiments"]:
         raise ConfigError(f"unknown experiment {args.experiment!r}; config defines {sorted(config['experiments'])}")
-    sizes = experiment_sizes(config, args.experiment, args.scale, args.policy) if args.experiment else scale_sizes(config, args.scale)
+    out = check_output_path(args.out) if args.out else None
+    policy_config = config["policies"][args.policy]
+    learned = TRAINING_METHODS[policy_config["method"]].learned
+    sizes = run_sizes(config, args.experiment, args.scale, args.policy, learned)
     overrides = parse_assignments(args.set)
-    setting = load_setting(args.setting, overrides)
+    settings = _settings(args)
+    setting = load_setting(args.setting, overrides, settings)
     reference = {}
     if args.optimum:
         reference = json.loads(Path(args.optimum).read_text()).get("optimum") or {}
     elif not args.no_optimum:
-        reference = optimum_of_setting(setting) or {}
-    optimum = reference.get("optimal_cost")
-    common = dict(setting_name=args.setting, overrides=overrides, sizes=sizes, data_seed=args.data_seed,
-                  optimum=optimum, lower_bound=reference.get("lower_bound"),
-                  device=args.device or config.get("device", "auto"), threads=args.threads)
-    if policy_config["method"] == "heuristic":
-        ds = fit_and_evaluate_heuristics(heuristics=[args.policy], **common)
-    else:
-        ds = train_and_evaluate(policy_name=args.policy, policy_config=policy_config, seed=args.seed,
-                                checkpoint=Path(args.checkpoint) if args.checkpoint else None, **common)
-    run = ds.isel(instance=0, seed=0, train_size=0)
-    for policy in ds.policy.values:
-        one = run.sel(policy=policy)
-        gap = f", gap {float(one['gap']):.2f}%" if optimum else ""
-        if "gap_to_bound" in one:
-            gap += f", gap to lower bound {float(one['gap_to_bound']):.2f}%"
-        print(f"{policy}: test cost {float(one['cost']):.4f} ± {float(one['cost_se']):.4f}{gap}")
-    if args.out:
-        write_netcdf(ds, args.out)
+        reference = optimum_of(setting) or {}
+    spec = RunSpec(
+        setting=args.setting, policy=args.policy, policy_config=policy_config, sizes=sizes, overrides=overrides,
+        seed=args.seed, data_seed=args.data_seed, experiment=args.experiment or "adhoc", scale=args.scale,
+        reference=reference, device=args.device or config["device"], threads=args.threads, settings_dir=str(settings),
+        plugins=tuple(config["plugins"]),
+    )
+    checkpoint = None
+    if learned and not args.no_checkpoint:
+        checkpoint = Path(args.checkpoint) if args.checkpoint else (out.with_suffix(".ckpt.pt") if out else None)
+    ds = run(spec, checkpoint=checkpoint, strict_resume=args.strict_resume)
+    one = ds.isel(instance=0, seed=0, train_size=0, policy=0)
+    gap = f", gap {float(one['gap']):.2f}%" if reference.get("optimal_cost") else ""
+    if "gap_to_bound" in one:
+        gap += f", gap to lower bound {float(one['gap_to_bound']):.2f}%"
+    print(f"{args.policy}: test cost {float(one['cost']):.4f} ± {float(one['cost_se']):.4f}{gap}")
+    if out:
+        write_netcdf(ds, out)
     return 0
 
 
@@ -108,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     opt = sub.add_parser("optimum", help="the exact optimum of a setting (JSON), or null where none is known")
     opt.add_argument("setting", help="a name in config/settings or a YAML path")
     opt.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting value")
+    opt.add_argument("--config", default=None, help="experiment config whose settings/ directory names resolve in")
     opt.add_argument("--out", help="write JSON here instead of printing")
     opt.set_defaults(func=_optimum)
 
@@ -119,10 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--scale", default="default", help="smoke, default or paper")
     train.add_argument("--experiment", default=None, help="take sizes from this experiment's per-scale overrides")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting value (dotted keys nest)")
-    train.add_argument("--config", default=None, help="experiment config (default config/config.yaml)")
+    train.add_argument("--config", default=None, help="experiment config (default: ./config/config.yaml, else the package's)")
     train.add_argument("--optimum", default=None, help="JSON from `invrl optimum` (else computed)")
     train.add_argument("--no-optimum", action="store_true", help="skip computing the optimum")
-    train.add_argument("--checkpoint", default=None, help="checkpoint file: resume from it, save to it")
+    train.add_argument("--checkpoint", default=None, help="checkpoint file (default: beside --out, OUT.ckpt.pt)")
+    train.add_argument("--no-checkpoint", action="store_true", help="do not checkpoint")
+    train.add_argument("--strict-resume", action="store_true", help="stop when the checkpoint is of another configuration (default: ignore it)")
     train.add_argument("--device", default=None, help="auto, cpu or cuda (default from config)")
     train.add_argument("--threads", type=int, default=1, help="torch threads")
     train.add_argument("--out", default=None, help="write the run's netCDF here")
@@ -135,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         sys.exit(args.func(args))
-    except ConfigError as error:
-        print(f"invrl: configuration error: {error}", file=sys.stderr)
+    except InvrlError as error:
+        kind = "configuration error" if isinstance(error, ConfigError) else "error"
+        print(f"invrl: {kind}: {error}", file=sys.stderr)
         sys.exit(2)

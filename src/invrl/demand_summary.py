@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from invrl.config import load_setting, parse_assignments
+from pathlib import Path
+
+from invrl.config import overrides_of
 from invrl.demand.synthetic import sample_split
 from invrl.instance import demand_law, horizons
+from invrl.settings import load_setting
 
 STATISTICS = ("mean", "std", "zero_share", "q05", "q50", "q95", "max")
 
@@ -23,11 +26,11 @@ def summarise(demand: np.ndarray) -> dict[str, float]:
             "q05": q05, "q50": q50, "q95": q95, "max": demand.max()}
 
 
-def summarise_experiment(setting_name: str, instances: dict[str, dict], sizes: dict, data_seed: int) -> xr.Dataset:
+def summarise_experiment(setting_name: str | Path, instances: dict[str, dict], sizes: dict, data_seed: int) -> xr.Dataset:
     splits = ["train", "dev", "test", "search"]
     values = {name: np.full((len(instances), len(splits)), np.nan) for name in (*STATISTICS, "samples", "periods")}
     for i, flat in enumerate(instances.values()):
-        setting = load_setting(setting_name, parse_assignments([f"{k}={v}" for k, v in flat.items()]))
+        setting = load_setting(setting_name, overrides_of(flat))
         law = demand_law(setting)
         distribution = law.pop("distribution")
         for j, (split, span) in enumerate(horizons(setting, sizes).items()):
@@ -38,5 +41,5 @@ def summarise_experiment(setting_name: str, instances: dict[str, dict], sizes: d
     return xr.Dataset(
         {k: (("instance", "split"), v) for k, v in values.items()},
         coords={"instance": list(instances), "split": splits},
-        attrs={"setting": setting_name, "data_seed": data_seed},
+        attrs={"setting": Path(str(setting_name)).stem, "data_seed": data_seed},
     )

@@ -3,11 +3,11 @@ rule assemble_cube:
     input:
         runs=get_run_files,
     output:
-        cube="results/cubes/{experiment}.nc",
+        cube=f"{RESULTS}/cubes/{{experiment}}.nc",
     params:
         digest=code_digest("cube.py"),
     log:
-        "results/logs/assemble_cube/{experiment}.log",
+        f"{RESULTS}/logs/assemble_cube/{{experiment}}.log",
     threads: 1
     resources:
         mem_mb=2000,

@@ -3,14 +3,15 @@ rule generate_demand:
     input:
         setting=get_setting_file,
     output:
-        summary="results/data/synthetic/{experiment}.nc",
+        summary=f"{RESULTS}/data/synthetic/{{experiment}}.nc",
     params:
-        experiment=get_experiment_json,
         instances=get_instances_json,
-        sizes=get_sizes,
-        digest=code_digest("demand", "instance.py"),
+        sizes=get_demand_sizes,
+        data_seed=get_data_seed,
+        plugins=PLUGINS,
+        digest=code_digest("demand", "families", "instance.py", "settings.py"),
     log:
-        "results/logs/generate_demand/{experiment}.log",
+        f"{RESULTS}/logs/generate_demand/{{experiment}}.log",
     threads: 1
     resources:
         mem_mb=4000,

@@ -3,12 +3,13 @@ rule solve_optimum:
     input:
         setting=get_setting_file,
     output:
-        optimum="results/optimum/{experiment}/{instance}.json",
+        optimum=f"{RESULTS}/optimum/{{experiment}}/{{instance}}.json",
     params:
         instance=get_instance_values,
+        plugins=PLUGINS,
         digest=EXACT_DIGEST,
     log:
-        "results/logs/solve_optimum/{experiment}/{instance}.log",
+        f"{RESULTS}/logs/solve_optimum/{{experiment}}/{{instance}}.log",
     threads: 1
     resources:
         mem_mb=4000,

@@ -1,4 +1,7 @@
-"""Real retail demand: fetch and verify raw files, preprocess to DemandData, data cards, figures, smoke test.
+"""Real retail demand: fetch and verify raw files, preprocess to DemandData, data cards and figures.
+
+Policies are fitted and evaluated on the processed data sets by the ordinary rules (experiments
+real_data_online_retail and real_data_dominicks in config/config.yaml).
 
 Settings come from config["real_data"] (config/real_data.yaml, validated here against
 config/schema_real_data.yaml, which also fills defaults). Target: `snakemake real_data`.
@@ -149,39 +152,7 @@ rule plot_data_figure:
         "../scripts/plot_real_data_figure.py"
 
 
-rule run_real_data_smoke:
-    """Base-stock level per series fitted on the train window by simulated cost; cost per series on the test window."""
-    input:
-        data="results/data/processed/{dataset}.pt",
-        provenance=REAL_RULES.provenance_input,
-    output:
-        markdown=report(
-            "results/tables/real_data_{dataset}.md",
-            caption="../report/real_data_smoke.rst",
-            category="Real data",
-            subcategory="{dataset}",
-        ),
-        csv="results/tables/real_data_{dataset}.csv",
-        results="results/real_data/smoke/{dataset}.nc",
-    params:
-        smoke=REAL_RULES.smoke_json(),
-        max_series=REAL_RULES.max_series(),
-        digest=REAL_RULES.digest("demand", "systems", "policies", "rollout.py", "io.py", "evaluate.py"),
-    log:
-        "results/logs/real_data/run_real_data_smoke/{dataset}.log",
-    benchmark:
-        "results/benchmarks/real_data/run_real_data_smoke/{dataset}.tsv"
-    threads: 1
-    resources:
-        mem_mb=3000,
-        runtime=20,
-    conda:
-        "../../envs/invrl.yaml"
-    script:
-        "../scripts/run_real_data_smoke.py"
-
-
 rule real_data:
-    """Every real-data output: processed data, data cards, figures and smoke-test tables of the data sets in real_data.build."""
+    """Every real-data output: processed data, data cards and figures of the data sets in real_data.build."""
     input:
         REAL_RULES.targets(),

@@ -1,20 +1,20 @@
 rule write_table:
     """Paper-style table of an experiment: optimum, each policy's cost and gap (markdown, LaTeX, CSV)."""
     input:
-        cube="results/cubes/{experiment}.nc",
+        cube=f"{RESULTS}/cubes/{{experiment}}.nc",
     output:
         markdown=report(
-            "results/tables/{experiment}.md",
+            f"{RESULTS}/tables/{{experiment}}.md",
             caption="../report/table.rst",
             category="Tables",
             subcategory="{experiment}",
         ),
-        latex="results/tables/{experiment}.tex",
-        csv="results/tables/{experiment}.csv",
+        latex=f"{RESULTS}/tables/{{experiment}}.tex",
+        csv=f"{RESULTS}/tables/{{experiment}}.csv",
     params:
         digest=code_digest("report"),
     log:
-        "results/logs/write_table/{experiment}.log",
+        f"{RESULTS}/logs/write_table/{{experiment}}.log",
     threads: 1
     resources:
         mem_mb=2000,
@@ -28,20 +28,20 @@ rule write_table:
 rule plot_figure:
     """One figure of an experiment, read from its cube."""
     input:
-        cube="results/cubes/{experiment}.nc",
+        cube=f"{RESULTS}/cubes/{{experiment}}.nc",
     output:
         figure=report(
-            "results/figures/{experiment}_{figure}.png",
+            f"{RESULTS}/figures/{{experiment}}_{{figure}}.png",
             caption="../report/figure.rst",
             category="Figures",
             subcategory="{experiment}",
         ),
     wildcard_constraints:
-        figure="gap_heatmap|gap_lines|learning_curves|excess_lines|bound_gap_lines|data_efficiency",
+        figure="|".join(FIGURES),
     params:
         digest=code_digest("report"),
     log:
-        "results/logs/plot_figure/{experiment}_{figure}.log",
+        f"{RESULTS}/logs/plot_figure/{{experiment}}_{{figure}}.log",
     threads: 1
     resources:
         mem_mb=2000,
@@ -53,12 +53,12 @@ rule plot_figure:
 
 
 rule tables:
-    """Every table (regenerated from the cubes without retraining)."""
+    """Every table whose cube exists at this scale, regenerated from the cubes without retraining."""
     input:
-        expand("results/tables/{experiment}.md", experiment=EXPERIMENTS),
+        table_files(existing_cubes_only=True),
 
 
 rule figures:
-    """Every figure (regenerated from the cubes without retraining)."""
+    """Every figure whose cube exists at this scale, regenerated from the cubes without retraining."""
     input:
-        [figure for experiment in EXPERIMENTS for figure in get_figure_files(experiment)],
+        figure_files(existing_cubes_only=True),

@@ -1,23 +1,24 @@
 rule train_policy:
-    """Train one learned policy with HDPO on one instance and seed, then evaluate it on the test split."""
+    """Train one learned policy with its method on one instance and seed, then evaluate it on the test split."""
     input:
         setting=get_setting_file,
         optimum=get_optimum_file,
-        demand="results/data/synthetic/{experiment}.nc",
+        demand=get_demand_input,
     output:
-        run="results/runs/{experiment}/{instance}/{policy}/seed{seed}.nc",
+        run=f"{RESULTS}/runs/{{experiment}}/{{instance}}/{{policy}}/seed{{seed}}.nc",
     params:
         instance=get_instance_values,
         policy=get_policy_config,
-        sizes=get_sizes,
+        sizes=get_run_sizes,
         data_seed=get_data_seed,
+        scale=SCALE,
         device=config["device"],
-        checkpoint="results/checkpoints/{experiment}/{instance}/{policy}/seed{seed}.pt",
+        plugins=PLUGINS,
         digest=TRAIN_DIGEST,
     log:
-        "results/logs/train_policy/{experiment}/{instance}/{policy}/seed{seed}.log",
+        f"{RESULTS}/logs/train_policy/{{experiment}}/{{instance}}/{{policy}}/seed{{seed}}.log",
     benchmark:
-        "results/benchmarks/train_policy/{experiment}/{instance}/{policy}/seed{seed}.tsv"
+        f"{RESULTS}/benchmarks/train_policy/{{experiment}}/{{instance}}/{{policy}}/seed{{seed}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -30,19 +31,11 @@ rule train_policy:
 
 use rule train_policy as train_policy_on_subset with:
     output:
-        run="results/runs/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.nc",
-    params:
-        instance=get_instance_values,
-        policy=get_policy_config,
-        sizes=get_sizes,
-        data_seed=get_data_seed,
-        device=config["device"],
-        checkpoint="results/checkpoints/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.pt",
-        digest=TRAIN_DIGEST,
+        run=f"{RESULTS}/runs/{{experiment}}/{{instance}}/{{policy}}/n{{train_size}}/seed{{seed}}.nc",
     log:
-        "results/logs/train_policy/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.log",
+        f"{RESULTS}/logs/train_policy/{{experiment}}/{{instance}}/{{policy}}/n{{train_size}}/seed{{seed}}.log",
     benchmark:
-        "results/benchmarks/train_policy/{experiment}/{instance}/{policy}/n{train_size}/seed{seed}.tsv"
+        f"{RESULTS}/benchmarks/train_policy/{{experiment}}/{{instance}}/{{policy}}/n{{train_size}}/seed{{seed}}.tsv"
 
 
 rule fit_heuristics:
@@ -50,20 +43,21 @@ rule fit_heuristics:
     input:
         setting=get_setting_file,
         optimum=get_optimum_file,
-        demand="results/data/synthetic/{experiment}.nc",
+        demand=get_demand_input,
     output:
-        run="results/runs/{experiment}/{instance}/heuristics.nc",
+        run=f"{RESULTS}/runs/{{experiment}}/{{instance}}/heuristics.nc",
     params:
         instance=get_instance_values,
-        heuristics=get_heuristics,
-        sizes=get_sizes,
+        runs=get_grouped_runs,
         data_seed=get_data_seed,
+        scale=SCALE,
         device=config["device"],
+        plugins=PLUGINS,
         digest=TRAIN_DIGEST,
     log:
-        "results/logs/fit_heuristics/{experiment}/{instance}.log",
+        f"{RESULTS}/logs/fit_heuristics/{{experiment}}/{{instance}}.log",
     benchmark:
-        "results/benchmarks/fit_heuristics/{experiment}/{instance}.tsv"
+        f"{RESULTS}/benchmarks/fit_heuristics/{{experiment}}/{{instance}}.tsv"
     threads: config["threads"]
     resources:
         mem_mb=6000,

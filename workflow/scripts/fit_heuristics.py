@@ -3,25 +3,31 @@ import json
 import logging
 from pathlib import Path
 
-from invrl.config import parse_assignments
+from invrl.config import overrides_of
 from invrl.evaluate import write_netcdf
-from invrl.runs import fit_and_evaluate_heuristics
+from invrl.runs import run_group
+from invrl.spec import RunSpec
 
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 values = json.loads(snakemake.params.instance)
 reference = json.loads(Path(snakemake.input.optimum).read_text())["optimum"] or {}
-runs = fit_and_evaluate_heuristics(
-    setting_name=snakemake.input.setting,
-    overrides=parse_assignments([f"{k}={v}" for k, v in values.items()]),
-    heuristics=list(snakemake.params.heuristics),
-    sizes=json.loads(snakemake.params.sizes),
-    data_seed=snakemake.params.data_seed,
-    experiment=snakemake.wildcards.experiment,
-    instance_name=snakemake.wildcards.instance,
-    instance_values=values,
-    optimum=reference.get("optimal_cost"),
-    lower_bound=reference.get("lower_bound"),
-    device=snakemake.params.device,
-    threads=snakemake.threads,
-)
-write_netcdf(runs, snakemake.output.run)
+specs = [
+    RunSpec(
+        setting=snakemake.input.setting,
+        policy=entry["policy"],
+        policy_config=entry["config"],
+        sizes=entry["sizes"],
+        overrides=overrides_of(values),
+        data_seed=snakemake.params.data_seed,
+        experiment=snakemake.wildcards.experiment,
+        instance=snakemake.wildcards.instance,
+        instance_values=values,
+        scale=snakemake.params.scale,
+        reference=reference,
+        device=snakemake.params.device,
+        threads=snakemake.threads,
+        plugins=tuple(json.loads(snakemake.params.plugins)),
+    )
+    for entry in json.loads(snakemake.params.runs)
+]
+write_netcdf(run_group(specs), snakemake.output.run)

@@ -113,3 +113,10 @@ def truncated_normal_moments(mean: float, std: float) -> tuple[float, float]:
     m = mean + std * lam
     v = std**2 * (1 + a * lam - lam**2)
     return m, math.sqrt(v)
+
+
+def demand_mean(law: dict) -> float:
+    """The mean of the simulated law (normal is truncated at zero, which raises its mean)."""
+    if law["distribution"] == "normal":
+        return truncated_normal_moments(law["mean"], law["std"])[0]
+    return float(law["mean"])

@@ -12,7 +12,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from invrl.errors import ConfigError
 from invrl.policies.allocation import feasible_shipments
+from invrl.policies.registry import HEURISTICS, Heuristic
 from invrl.systems.base import Observation
 
 
@@ -28,3 +30,18 @@ class EchelonStockPolicy(nn.Module):
         position = system.echelon_position(state)
         request = (self.level - position).clamp_min(0.0)[:, system.destination]
         return feasible_shipments(request, system, state)
+
+
+def clark_scarf_levels(setting: dict, system) -> dict[str, list]:
+    """The exact echelon levels of a serial line with Poisson demand and backlog (computed, not searched)."""
+    from invrl.exact.network import serial_optimum
+
+    optimum = serial_optimum(setting) if setting["system"] == "serial" else None
+    if optimum is None:
+        raise ConfigError(f"echelon_stock needs a serial setting with Poisson demand and backlog, got {setting['system']!r}")
+    return {"level": optimum["echelon_levels"]}
+
+
+HEURISTICS.register("echelon_stock", Heuristic(
+    "echelon_stock", build=lambda p, search: EchelonStockPolicy(p["level"]), compute=clark_scarf_levels,
+))

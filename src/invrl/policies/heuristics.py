@@ -7,9 +7,12 @@ rollout can try a different value per sample, which is how
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
+from invrl.policies.registry import HEURISTICS, Heuristic
 from invrl.systems.base import Observation
 
 
@@ -94,3 +97,32 @@ class MyopicPolicy(nn.Module):
         rank = (ratio * shortfall.shape[-1]).ceil().long().clamp(1, shortfall.shape[-1]) - 1
         quantile = shortfall.sort(dim=-1).values.gather(-1, rank.expand(shortfall.shape[:-1])[..., None])[..., 0]
         return quantile.clamp_min(0.0)
+
+
+# --- registry entries: builder and search grid of each heuristic (``train.heuristic_search`` fits them)
+
+
+def _top_level(system, mean: float, std: float, step: float) -> torch.Tensor:
+    """Order-up-to levels from 0 to (L + 1) periods of demand plus five standard deviations and a period."""
+    lead = int(system.lead_time.max())
+    return torch.arange(0.0, (lead + 1) * mean + 5 * std * math.sqrt(lead + 1) + mean + step, step)
+
+
+def _capped_grid(system, mean: float, std: float, step: float) -> dict[str, torch.Tensor]:
+    caps = torch.arange(step, 3 * mean + 3 * std + step, step)
+    level, cap = torch.meshgrid(_top_level(system, mean, std, step), caps, indexing="ij")
+    return {"level": level.flatten(), "cap": cap.flatten()}
+
+
+HEURISTICS.register("base_stock", Heuristic(
+    "base_stock", build=lambda p, search: BaseStockPolicy(p["level"]),
+    grid=lambda system, mean, std, step: {"level": _top_level(system, mean, std, step)},
+))
+HEURISTICS.register("capped_base_stock", Heuristic(
+    "capped_base_stock", build=lambda p, search: CappedBaseStockPolicy(p["level"], p["cap"]), grid=_capped_grid,
+))
+HEURISTICS.register("constant_order", Heuristic(
+    "constant_order", build=lambda p, search: ConstantOrderPolicy(p["quantity"]),
+    grid=lambda system, mean, std, step: {"quantity": torch.arange(0.0, 1.5 * mean + step, step / 4)},
+))
+HEURISTICS.register("myopic", Heuristic("myopic", build=lambda p, search: MyopicPolicy(search.demand)))

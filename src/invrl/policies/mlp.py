@@ -23,7 +23,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from invrl.policies.registry import register_architecture
 from invrl.systems.base import Observation
+from invrl.systems.single_location import SingleLocation
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,9 @@ class MLPPolicy(nn.Module):
         if self.config.use_features and obs.features is not None:
             x = torch.cat([x, obs.features], dim=-1)
         return nn.functional.softplus(self.net(x).squeeze(-1)) * scale
+
+
+register_architecture(
+    "mlp", SingleLocation, MLPConfig,
+    lambda system, config, n_features: MLPPolicy(MLPPolicy.n_inputs(system.max_lead_time, n_features if config.use_features else 0), config),
+)

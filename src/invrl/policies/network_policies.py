@@ -1,4 +1,4 @@
-"""The network policy architectures by name, and one builder for all of them.
+"""The network policy architectures, registered for every ``Network``.
 
 ``build_network_policy("gnn", system, {"hidden": 64, "mlp_hidden": [64]})``:
 the config dict holds the fields of the architecture's config dataclass (YAML
@@ -13,6 +13,7 @@ from torch import nn
 
 from invrl.policies.gnn import GNNConfig, GNNPolicy
 from invrl.policies.network_mlp import NetworkMLPConfig, NetworkMLPPolicy
+from invrl.policies.registry import register_architecture
 from invrl.policies.symmetry_aware import SymmetryAwareConfig, SymmetryAwarePolicy
 from invrl.systems.network import Network
 
@@ -43,3 +44,7 @@ def build_network_policy(architecture: str, system: Network, network_config: dic
     """A fresh (randomly initialised: seed torch first) policy of ``architecture`` for ``system``."""
     config = network_policy_config(architecture, network_config)
     return NETWORK_ARCHITECTURES[architecture][1](system, config)
+
+
+for _name, (_config, _policy) in NETWORK_ARCHITECTURES.items():
+    register_architecture(_name, Network, _config, lambda system, config, n_features, policy=_policy: policy(system, config))

@@ -22,8 +22,7 @@ import copy
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import torch
 from tqdm.auto import tqdm
@@ -31,12 +30,14 @@ from tqdm.auto import tqdm
 from invrl.demand.data import DemandData
 from invrl.rollout import rollout
 from invrl.systems.base import System
-from invrl.train.checkpoint import load_checkpoint, save_checkpoint
+from invrl.errors import InvrlError
+from invrl.train.checkpoint import Checkpoint
+from invrl.train.method import TRAINING_METHODS, Fitted, Problem, TrainingMethod
 
 log = logging.getLogger(__name__)
 
 
-class TrainingDivergedError(RuntimeError):
+class TrainingDivergedError(InvrlError, RuntimeError):
     """The training loss became NaN or infinite."""
 
 
@@ -77,7 +78,7 @@ class HDPOConfig:
     """Round orders to whole units in training, passing gradients straight through
     (integer-demand settings: the simulated states stay integral, as when evaluating)."""
     checkpoint_every: int = 100
-    """Gradient steps between checkpoints (0 disables)."""
+    """Gradient steps between checkpoints (0: by time only, every ``Checkpoint.every_s`` seconds)."""
     target_dev_cost: float = 0.0
     """Record the wall time at which dev cost first falls to this level (0: off)."""
 
@@ -111,7 +112,7 @@ def train_hdpo(
     seed: int,
     round_actions: bool = False,
     optimum: float | None = None,
-    checkpoint: Path | None = None,
+    checkpoint: Checkpoint | None = None,
     progress: bool = True,
 ) -> TrainResult:
     """Train ``policy`` in place on ``train`` demand and return the dev-best copy."""
@@ -139,9 +140,13 @@ def train_hdpo(
     curve = {"step": [], "wall_time_s": [], "train_loss": [], "dev_cost": []}
     best = {"cost": math.inf, "step": 0, "state": copy.deepcopy(evaluated.state_dict())}
     step, elapsed, stale, time_to_target = 0, 0.0, 0, math.nan
-    if checkpoint is not None and checkpoint.exists():
-        saved = load_checkpoint(checkpoint)
-        policy.load_state_dict(saved["policy"])
+    saved = checkpoint.resume() if checkpoint is not None else None
+    if saved is not None:
+        try:
+            policy.load_state_dict(saved["policy"])
+        except RuntimeError as error:
+            raise InvrlError(f"checkpoint {checkpoint.path} does not fit this policy "
+                             f"({type(policy).__name__}): {str(error).splitlines()[0]}") from error
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
         generator.set_state(saved["generator"])
@@ -150,7 +155,6 @@ def train_hdpo(
         decays = saved.get("decays", 0)
         if ema is not None:
             ema.load_state_dict(saved.get("ema", saved["policy"]))
-        log.info("resumed from %s at step %d", checkpoint, step)
 
     # disable=None: tqdm stays quiet when stderr is not a terminal (logs, CI)
     bar = tqdm(total=config.max_steps, initial=step, disable=None if progress else True, desc="hdpo", leave=False)
@@ -204,8 +208,8 @@ def train_hdpo(
                 log.info("step %d: plateau, step size now %.3g", step, scheduler.base_lrs[0])
             if stale >= config.patience or (config.time_budget_s and wall > config.time_budget_s):
                 break
-        if checkpoint is not None and config.checkpoint_every and step % config.checkpoint_every == 0:
-            save_checkpoint(checkpoint, {
+        if checkpoint is not None and checkpoint.due(step, config.checkpoint_every):
+            checkpoint.save({
                 "policy": policy.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), "generator": generator.get_state(),
                 "step": step, "elapsed": time.perf_counter() - start, "stale": stale,
@@ -234,9 +238,19 @@ class _StraightThroughRounding(torch.nn.Module):
         return action + (obs.system.round_action(action) - action).detach()
 
 
-def config_from_dict(values: dict) -> HDPOConfig:
-    known = set(asdict(HDPOConfig()))
-    unknown = set(values) - known
-    if unknown:
-        raise KeyError(f"unknown hdpo option(s) {sorted(unknown)}; known: {sorted(known)}")
-    return HDPOConfig(**values)
+def fit_hdpo(problem: Problem, policy: torch.nn.Module, options: HDPOConfig, *, seed: int,
+             checkpoint: Checkpoint | None = None, progress: bool = True) -> Fitted:
+    result = train_hdpo(
+        problem.system, policy, problem.train, problem.dev, config=options, warmup=problem.train_warmup,
+        dev_warmup=problem.dev_warmup, seed=seed, round_actions=problem.round_actions, optimum=problem.optimum,
+        checkpoint=checkpoint, progress=progress,
+    )
+    return Fitted(policy=result.policy, dev_cost=result.best_dev_cost, steps=result.steps, wall_time_s=result.wall_time_s,
+                  best_step=result.best_step, curve=result.curve)
+
+
+TRAINING_METHODS.register("hdpo", TrainingMethod(
+    "hdpo", HDPOConfig, fit_hdpo,
+    # integer settings train on whole-unit orders (straight-through), as they are evaluated
+    defaults=lambda problem: {"straight_through_rounding": problem.round_actions},
+))

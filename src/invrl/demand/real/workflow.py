@@ -58,12 +58,6 @@ class RealDataRules:
         pinned = ("file", "path", "sha256", "wheel", "deb")
         return json.dumps({k: v for k, v in self.sources[source].items() if k in pinned}, sort_keys=True)
 
-    def smoke_json(self) -> str:
-        return json.dumps(self.config["smoke"], sort_keys=True)
-
-    def max_series(self):
-        return self.config["smoke"]["max_series"][self.scale]
-
     # -- input functions (called with the job's wildcards)
 
     def _supplied(self, source: str) -> dict:
@@ -95,9 +89,6 @@ class RealDataRules:
                 f"results/data/processed/{dataset}.pt",
                 f"results/data/cards/{dataset}.md",
                 f"results/data/cards/{dataset}.json",
-                f"results/tables/real_data_{dataset}.md",
-                f"results/tables/real_data_{dataset}.csv",
-                f"results/real_data/smoke/{dataset}.nc",
             ]
             out += [f"results/figures/data/{dataset}_{figure}.png" for figure in self.config["figures"]]
         return out
