@@ -37,6 +37,10 @@ def assemble(paths: list[str | Path], experiment: str) -> xr.Dataset:
         runs.append(run.drop_attrs(deep=False))
     cube = xr.combine_by_coords(runs, compat="no_conflicts", data_vars="minimal", coords="minimal", join="outer",
                                 combine_attrs="drop")
+    # combine_by_coords sorts string indexes (L1-p19 before L1-p4): keep the order the runs came in,
+    # which is the grid's
+    order = {dim: list(dict.fromkeys(v for run in runs for v in run[dim].values)) for dim in ("instance", "policy")}
+    cube = cube.reindex(order)
     for name, variable in cube.variables.items():  # combine_attrs="drop" also drops variable attributes
         for run in runs:
             if name in run.variables and run[name].attrs:

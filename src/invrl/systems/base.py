@@ -28,6 +28,20 @@ def as_param(value, n_locations: int, dtype=torch.float32) -> torch.Tensor:
     return t.expand(t.shape[0], n_locations).clone()
 
 
+def serve(stock: torch.Tensor, demand: torch.Tensor, lost_sales: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Serve ``demand`` from ``stock`` (negative: backorders): (stock left, sales, unmet demand).
+
+    Lost sales: what stock cannot cover is lost and the stock stays >= 0. Backlog: the shortfall
+    is carried as negative stock, and the backorders at the end of the period are the unmet
+    demand charged. The one place every system's physics of a sale is written.
+    """
+    if lost_sales:
+        sales = torch.minimum(stock, demand)
+        return stock - sales, sales, demand - sales
+    left = stock - demand
+    return left, torch.minimum(stock.clamp_min(0.0), demand), (-left).clamp_min(0.0)
+
+
 @dataclass
 class State:
     """Base class for batch-first tensor states; subclasses add fields."""

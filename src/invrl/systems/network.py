@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import torch
 
-from invrl.systems.base import Pipeline, State, System, as_param
+from invrl.systems.base import Pipeline, State, System, as_param, serve
 
 SUPPLIER = -1
 FEASIBILITY_TOLERANCE = 1e-4
@@ -212,15 +212,7 @@ class Network(System):
             + (over.detach() - slack).clamp_min(0.0).sum()
             + (left_at_crossdock.detach() - slack).clamp_min(0.0).sum()
         )
-        store_stock = after_shipping[:, : self.n_stores]
-        if self.lost_sales:
-            sales = torch.minimum(store_stock, demand)
-            store_end = store_stock - sales
-            unmet = demand - sales
-        else:
-            store_end = store_stock - demand
-            sales = torch.minimum(store_stock.clamp_min(0.0), demand)
-            unmet = (-store_end).clamp_min(0.0)
+        store_end, sales, unmet = serve(after_shipping[:, : self.n_stores], demand, self.lost_sales)
         on_hand = torch.cat([store_end, after_shipping[:, self.n_stores:]], dim=1)
         shortage = torch.nn.functional.pad(unmet, (0, self.n_warehouses))
         cost = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from invrl.systems.base import Pipeline, State, System, as_param
+from invrl.systems.base import Pipeline, State, System, as_param, serve
 
 
 @dataclass
@@ -66,17 +66,8 @@ class SingleLocation(System):
 
     def step(self, state: InventoryState, action: torch.Tensor, demand: torch.Tensor):
         arrivals, pipeline = self.pipe.advance(state.pipeline, action)
-        available = state.on_hand + arrivals
-        if self.lost_sales:
-            sales = torch.minimum(available, demand)
-            on_hand = available - sales
-            unmet = demand - sales
-            cost = self.holding_cost * on_hand + self.shortage_cost * unmet
-        else:
-            on_hand = available - demand
-            sales = torch.minimum(available.clamp_min(0.0), demand)
-            unmet = (-on_hand).clamp_min(0.0)
-            cost = self.holding_cost * on_hand.clamp_min(0.0) + self.shortage_cost * unmet
+        on_hand, sales, unmet = serve(state.on_hand + arrivals, demand, self.lost_sales)
+        cost = self.holding_cost * (on_hand if self.lost_sales else on_hand.clamp_min(0.0)) + self.shortage_cost * unmet
         info = {
             "arrivals": arrivals,
             "sales": sales,
