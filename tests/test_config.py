@@ -1,7 +1,8 @@
 import pytest
 
 from invrl.cli import main
-from invrl.config import ConfigError, experiment_at_scale, experiment_sizes, instance_values, load_config, load_setting, parse_assignments
+from invrl.config import ConfigError, experiment_at_scale, experiment_sizes, instance_values, load_config, parse_assignments
+from invrl.settings import load_setting
 
 
 def test_shipped_config_and_settings_are_valid():
@@ -40,7 +41,7 @@ def test_instances_of_the_lost_sales_grid():
     assert len(names) == 16 and names[0] == "L1-p4" and names[-1] == "L4-p39"
 
 
-def test_policy_hdpo_options_apply_to_that_policy_at_that_scale_only():
+def test_policy_options_options_apply_to_that_policy_at_that_scale_only():
     config = load_config()
     gnn = experiment_sizes(config, "serial", "default", "hdpo_gnn")
     vanilla = experiment_sizes(config, "serial", "default", "hdpo_vanilla")
@@ -52,19 +53,19 @@ def test_policy_hdpo_options_apply_to_that_policy_at_that_scale_only():
     assert paper["hdpo"] == experiment_sizes(config, "serial", "paper")["hdpo"]  # default-scale budgets never reach paper
 
 
-def test_policy_hdpo_rejects_an_unknown_scale():
+def test_policy_options_rejects_an_unknown_scale():
     config = load_config()
-    config["experiments"]["serial"]["policy_hdpo"] = {"hdpo_gnn": {"defualt": {"batch_size": 64}}}
+    config["experiments"]["serial"]["policy_options"] = {"hdpo_gnn": {"defualt": {"batch_size": 64}}}
     from invrl.config import validate
 
     with pytest.raises(ConfigError, match="defualt"):
         validate(config, "config.yaml")
 
 
-def test_policy_hdpo_for_a_policy_the_experiment_does_not_run_is_named():
+def test_policy_options_for_a_policy_the_experiment_does_not_run_is_named():
     config = load_config()
-    config["experiments"]["serial"]["policy_hdpo"] = {"hdpo_gnm": {"default": {"batch_size": 64}}}
-    with pytest.raises(ConfigError, match="serial.policy_hdpo.*hdpo_gnm"):
+    config["experiments"]["serial"]["policy_options"] = {"hdpo_gnm": {"default": {"batch_size": 64}}}
+    with pytest.raises(ConfigError, match="serial.policy_options.*hdpo_gnm"):
         experiment_sizes(config, "serial", "default", "hdpo_vanilla")
 
 

@@ -8,6 +8,7 @@ import torch
 from invrl.demand.synthetic import sample_demand
 from invrl.policies.mlp import MLPConfig, MLPPolicy
 from invrl.systems.single_location import SingleLocation
+from invrl.train.checkpoint import Checkpoint, CheckpointMismatchError
 from invrl.train.hdpo import HDPOConfig, TrainingDivergedError, train_hdpo
 
 
@@ -18,8 +19,8 @@ def setup(lead_time=1, p=4.0, lost_sales=True):
     return system, train, dev
 
 
-def run(config, seed=0, checkpoint=None):
-    system, train, dev = setup()
+def run(config, seed=0, checkpoint=None, p=4.0):
+    system, train, dev = setup(p=p)
     torch.manual_seed(seed)
     policy = MLPPolicy(MLPPolicy.n_inputs(1), MLPConfig(hidden=(16, 16)))
     return train_hdpo(system, policy, train, dev, config=config, warmup=5, dev_warmup=20, seed=seed,
@@ -58,26 +59,57 @@ def test_nan_stops_with_the_step():
                    dev_warmup=0, seed=0, progress=False)
 
 
+def _kill_at(monkeypatch, step):
+    real_save = Checkpoint.save
+
+    def save_then_die(self, payload):
+        real_save(self, payload)
+        if payload["step"] == step:
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(Checkpoint, "save", save_then_die)
+    return real_save
+
+
 def test_killed_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     config = HDPOConfig(max_steps=40, batch_size=64, eval_every=10, checkpoint_every=20, patience=100)
     reference = run(config)
-    checkpoint = tmp_path / "ckpt.pt"
-
-    import invrl.train.hdpo as hdpo
-
-    real_save = hdpo.save_checkpoint
-
-    def save_then_die(path, payload):
-        real_save(path, payload)
-        if payload["step"] == 20:
-            raise KeyboardInterrupt("killed")
-
-    monkeypatch.setattr(hdpo, "save_checkpoint", save_then_die)
+    path = tmp_path / "ckpt.pt"
+    real_save = _kill_at(monkeypatch, 20)
     with pytest.raises(KeyboardInterrupt):
-        run(config, checkpoint=checkpoint)
-    monkeypatch.setattr(hdpo, "save_checkpoint", real_save)
-    assert checkpoint.exists()
-    resumed = run(config, checkpoint=checkpoint)
+        run(config, checkpoint=Checkpoint(path, "run-a"))
+    monkeypatch.setattr(Checkpoint, "save", real_save)
+    assert path.exists()
+    resumed = run(config, checkpoint=Checkpoint(path, "run-a"))
     assert resumed.steps == 40
     assert resumed.curve["dev_cost"] == pytest.approx(reference.curve["dev_cost"], rel=1e-6)
     assert math.isclose(resumed.best_dev_cost, reference.best_dev_cost, rel_tol=1e-6)
+
+
+def test_a_checkpoint_of_another_configuration_is_ignored_or_refused(tmp_path, monkeypatch, caplog):
+    """The defect: a p = 39 checkpoint resumed into a p = 4 run reported a 66% gap. A checkpoint
+    resumes only the run whose configuration hash wrote it."""
+    config = HDPOConfig(max_steps=40, batch_size=64, eval_every=10, checkpoint_every=20, patience=100)
+    path = tmp_path / "ckpt.pt"
+    real_save = _kill_at(monkeypatch, 20)
+    with pytest.raises(KeyboardInterrupt):
+        run(config, checkpoint=Checkpoint(path, "p39"), p=39.0)
+    monkeypatch.setattr(Checkpoint, "save", real_save)
+    with pytest.raises(CheckpointMismatchError, match="another run configuration"):
+        run(config, checkpoint=Checkpoint(path, "p4", strict=True))
+    with caplog.at_level("WARNING"):
+        fresh = run(config, checkpoint=Checkpoint(path, "p4"))
+    assert "ignoring it and starting fresh" in caplog.text
+    reference = run(config)
+    assert fresh.steps == 40 and fresh.curve["dev_cost"] == pytest.approx(reference.curve["dev_cost"], rel=1e-6)
+
+
+def test_checkpoints_are_also_written_by_time(tmp_path):
+    """checkpoint_every=0 (never by steps) with every_s=0 saves after every step: an early kill loses little."""
+    path = tmp_path / "ckpt.pt"
+    saver = Checkpoint(path, "k", every_s=0.0)
+    saved = []
+    original = saver.save
+    saver.save = lambda payload: (saved.append(payload["step"]), original(payload))
+    run(HDPOConfig(max_steps=3, batch_size=32, eval_every=10, checkpoint_every=0), checkpoint=saver)
+    assert saved == [1, 2, 3]
