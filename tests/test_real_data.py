@@ -30,7 +30,6 @@ from invrl.demand.real.dominicks import preprocess_dominicks, read_orange_juice
 from invrl.demand.real.features import build_features, calendar_features, lag_features, resolve_windows, time_splits
 from invrl.demand.real.fetch import extract_deb_member, fetch_source, sha256_file
 from invrl.demand.real.online_retail import filter_lines, preprocess_online_retail, read_online_retail
-from invrl.demand.real.smoke import fit_levels, run_smoke, smoke_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -52,7 +51,6 @@ OJ_CFG = {
     "filters": {"max_missing_share": 0.3, "impute": "ffill", "unit_divisor": 1},
     "windows": {"warmup": 1, "train": [1, 3], "dev": [3, 4], "test": [4, None]},
 }
-SMOKE = {"lead_time": 1, "holding_cost": 1.0, "shortage_cost": 9.0, "lost_sales": True, "candidates": 11, "refine": 1}
 
 
 def online_retail(cfg=None):
@@ -283,7 +281,7 @@ def test_time_splits_on_plain_demand_data():
     assert splits.dev.demand[0, 0].tolist() == [3, 4, 5, 6] and splits.test.demand[0, 0].tolist() == [5, 6, 7, 8, 9]
 
 
-# --------------------------------------------------------------------------- save, card, figures, smoke
+# --------------------------------------------------------------------------- save, card, figures
 
 
 def test_processed_file_round_trip_and_corrupt_file(tmp_path):
@@ -317,26 +315,6 @@ def test_figures_are_written(tmp_path, figure):
         path = tmp_path / f"{name}_{figure}.png"
         plot_data_figure(real, figure, path, name=name, sample_series=3)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_grid_search_finds_the_known_base_stock_level():
-    # Constant demand 5, L = 0, lost sales: the best level is 5 (cost 0); the fractile level is also 5.
-    data = DemandData(demand=torch.full((2, 1, 12), 5.0))
-    level, cost = fit_levels(data, torch.full((2, 1), 5.0), {**SMOKE, "lead_time": 0}, warmup=2)
-    assert level.flatten().tolist() == pytest.approx([5.0, 5.0]) and cost.abs().max() < 1e-6
-
-
-def test_smoke_experiment_on_both_fixtures(tmp_path):
-    for real in (online_retail(), dominicks()):
-        ds = run_smoke(real, SMOKE, provenance={"file": "x"})
-        assert ds.sizes == {"series": real.data.n_samples, "location": real.data.n_locations}
-        assert np.isfinite(ds.test_cost.values).all() and (ds.test_cost.values >= 0).all()
-        # the grid-search level is never worse on train than the fractile level it is compared with
-        assert (ds.train_cost.values <= ds.train_cost_fractile.values + 1e-4).all()
-        md = smoke_markdown(ds, rows=5)
-        assert "test cost" in md and "average over" in md
-    small = run_smoke(online_retail(), SMOKE, max_series=1)
-    assert list(small.series.values) == ["22423"]  # train window = week 1: 22423 sold 3, 85123A nothing
 
 
 # --------------------------------------------------------------------------- fetch
@@ -441,8 +419,8 @@ def test_rule_helpers_list_every_output():
     validate(cfg, str(REPO / "config" / "schema_real_data.yaml"))
     rules = RealDataRules({"real_data": cfg, "scale": "smoke"}, REPO)
     targets = rules.targets()
-    assert len(targets) == 3 * (6 + 3) and "results/figures/data/dominicks_seasonality.png" in targets
-    assert rules.max_series() == 50 and rules.raw_file("dominicks") == "results/data/raw/orangeJuice.rda"
+    assert len(targets) == 3 * (3 + 3) and "results/figures/data/dominicks_seasonality.png" in targets
+    assert rules.raw_file("dominicks") == "results/data/raw/orangeJuice.rda"
 
     class W:
         dataset = "online_retail_daily"

@@ -14,6 +14,12 @@ from invrl.io import atomic_path  # noqa: E402
 from invrl.report.tables import grid_coordinates, grid_order  # noqa: E402
 
 
+def _label(cube: xr.Dataset) -> str:
+    """Experiment and scale, so a smoke figure can never pass for a default one."""
+    scale = cube.attrs.get("scale", "")
+    return f"{cube.attrs.get('experiment', '')} ({scale} scale)" if scale else cube.attrs.get("experiment", "")
+
+
 def _save(fig, path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=130, bbox_inches="tight", format="png")
@@ -32,7 +38,7 @@ def gap_heatmap(cube: xr.Dataset, path, rows: str = "lead_time", columns: str = 
         }).pivot(index=rows, columns=columns, values="gap")
         sns.heatmap(frame, annot=True, fmt=".2f", cmap="rocket_r", vmin=0, vmax=vmax, cbar=False, ax=ax)
         ax.set_title(policy.replace("_", " "))
-    fig.suptitle(f"{cube.attrs.get('experiment', '')}: gap to optimum (%)", y=1.04)
+    fig.suptitle(f"{_label(cube)}: gap to optimum (%)", y=1.04)
     _save(fig, path)
 
 
@@ -45,6 +51,7 @@ def gap_lines(cube: xr.Dataset, path) -> None:
     grid = sns.relplot(data=frame, x=x, y="gap", hue=hue, col="policy", kind="line", marker="o", height=3,
                        palette="viridis" if hue else None)
     grid.set_axis_labels(x.replace("_", " "), "gap to optimum (%)")
+    grid.figure.suptitle(f"{_label(cube)}: gap to optimum (lower is better)", y=1.04)
     _save(grid.figure, path)
 
 
@@ -66,7 +73,7 @@ def learning_curves(cube: xr.Dataset, path, policy: str = "hdpo_mlp") -> None:
         ax.set_xlabel("wall-clock seconds" if x == "seconds" else "gradient steps")
     if axes[1].get_legend():
         sns.move_legend(axes[1], "upper left", bbox_to_anchor=(1, 1), fontsize=7, ncol=2)
-    fig.suptitle(f"{cube.attrs.get('experiment', '')}: HDPO learning curves (lower is better)")
+    fig.suptitle(f"{_label(cube)}: HDPO learning curves (lower is better)")
     _save(fig, path)
 
 
@@ -93,7 +100,7 @@ def excess_lines(cube: xr.Dataset, path) -> None:
     if len(grid) > 1:
         ax.set_title(f"varying {', '.join(grid)}", fontsize=8)
     ax.set_xlabel(x.replace("_", " "))
-    fig.suptitle(f"{cube.attrs.get('experiment', '')}: excess over the best policy found (lower is better)")
+    fig.suptitle(f"{_label(cube)}: excess over the best policy found (lower is better)")
     _save(fig, path)
 
 
@@ -105,7 +112,7 @@ def bound_gap_lines(cube: xr.Dataset, path) -> None:
     frame = _long_frame(cube["gap_to_bound"].mean("seed").max("train_size"), "gap to bound (%)")
     plot = sns.relplot(data=frame, x=x, y="gap to bound (%)", hue="policy", style="policy", markers=True, dashes=False,
                        col=grid[1] if len(grid) > 1 else None, kind="line", height=3.2)
-    plot.figure.suptitle(f"{cube.attrs.get('experiment', '')}: gap to the lower bound (lower is better)", y=1.04)
+    plot.figure.suptitle(f"{_label(cube)}: gap to the lower bound (lower is better)", y=1.04)
     _save(plot.figure, path)
 
 
@@ -124,5 +131,5 @@ def data_efficiency(cube: xr.Dataset, path) -> None:
         ax.minorticks_off()
         ax.set_xticks(sizes, [str(n) for n in sizes])
     plot.set_axis_labels("training scenarios", "excess over best (%)")
-    plot.figure.suptitle(f"{cube.attrs.get('experiment', '')}: data efficiency (lower is better; bars: sd over seeds)", y=1.04)
+    plot.figure.suptitle(f"{_label(cube)}: data efficiency (lower is better; bars: sd over seeds)", y=1.04)
     _save(plot.figure, path)
