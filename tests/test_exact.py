@@ -182,10 +182,12 @@ def test_optimum_for_dispatches_and_declines():
     assert lost["method"] == "dynamic_programming" and round(lost["optimal_cost"], 2) == 4.04
     assert optimum_for({**base, "lost_sales": True, "demand": normal}) is None
     assert optimum_for({**base, "lost_sales": False, "demand": {"distribution": "negative_binomial", "mean": 5.0}}) is None
-    one_stage = optimum_for({**base, "system": "serial", "n_locations": 1, "lost_sales": False, "demand": poisson})
+    from invrl.families import optimum_of
+
+    one_stage = optimum_of({**base, "system": "serial", "n_locations": 1, "lost_sales": False, "demand": poisson})
     assert one_stage["method"] == "clark_scarf"  # a one-location line is the backlog newsvendor on L + 1 periods
     assert one_stage["optimal_cost"] == pytest.approx(backlog_optimum_poisson(5.0, 1, 4.0).cost)
-    assert optimum_for({"system": "one_warehouse", "n_stores": 3, "demand": normal}) is None  # no optimum known
+    assert optimum_of({"system": "one_warehouse", "n_stores": 3, "demand": normal}) is None  # no optimum known
     backlog = optimum_for({**base, "lost_sales": False, "demand": normal})
     assert backlog["optimal_cost"] == pytest.approx(backlog_optimum_truncated_normal(5.0, 1.6, 1, 4.0).cost)
     assert optimum_for({**base, "lost_sales": False, "demand": poisson})["base_stock_level"] == backlog_optimum_poisson(5.0, 1, 4.0).level

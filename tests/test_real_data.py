@@ -28,8 +28,9 @@ from invrl.demand.real import RealDataError, load_real_demand, preprocess, save_
 from invrl.demand.real.data_card import card, card_markdown
 from invrl.demand.real.dominicks import preprocess_dominicks, read_orange_juice
 from invrl.demand.real.features import build_features, calendar_features, lag_features, resolve_windows, time_splits
-from invrl.demand.real.fetch import extract_deb_member, fetch_source, sha256_file
+from invrl.demand.real.fetch import extract_deb_member, fetch_source, sha256_file, verify_raw_file
 from invrl.demand.real.online_retail import filter_lines, preprocess_online_retail, read_online_retail
+from invrl.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -435,3 +436,33 @@ def test_preprocess_dispatch_and_unknown_source():
     with pytest.raises(ValueError, match="unknown real-data source"):
         preprocess("nope", OJ_TINY, OJ_CFG)
     assert math.isclose(float(dominicks().data.sample_params["demand_mean"][0, 0]), (208 + 224) / 2)
+
+
+def test_a_raw_file_modified_after_the_fetch_is_rejected_when_read(tmp_path):
+    """Verified at every read, not only at download: a valid but edited file must not pass."""
+    source = {**_sources()["dominicks"], "path": str(OJ_TINY), "sha256": None}  # accepted unverified, recorded as is
+    raw, provenance = tmp_path / "orangeJuice.rda", tmp_path / "dominicks.provenance.json"
+    fetch_source("dominicks", source, raw, provenance)
+    assert verify_raw_file(raw, provenance)["sha256"] == sha256_file(OJ_TINY)
+    raw.write_bytes(raw.read_bytes() + b"\0")  # still a file, no longer the one fetched
+    with pytest.raises(RealDataError, match=r"orangeJuice.rda: checksum mismatch.*modified or corrupted.*fetch it again"):
+        verify_raw_file(raw, provenance)
+    raw.unlink()
+    with pytest.raises(RealDataError, match="raw file is missing"):
+        verify_raw_file(raw, provenance)
+
+
+def test_real_windows_shorter_than_the_lead_time_are_refused_and_level_fits_otherwise(tmp_path):
+    """A warm-up shorter than the lead time leaves every order outside the cost window, so any
+    level (0 included) would fit equally well: refused with the key to change."""
+    from invrl.instance import build_instance
+    from invrl.settings import load_setting
+
+    real = dominicks()  # warm-up of one week
+    save_real_demand(real, tmp_path / "oj.pt")
+    sizes = {"train": {"samples": 100}}
+    setting = load_setting("real_dominicks", {"demand": {"path": str(tmp_path / "oj.pt")}})
+    with pytest.raises(ConfigError, match=r"warm-up of 1 periods \(windows.warmup.*lead time 2"):
+        build_instance(setting, sizes, 1)
+    instance = build_instance(load_setting("real_dominicks", {"lead_time": 0, "demand": {"path": str(tmp_path / "oj.pt")}}), sizes, 1)
+    assert instance.splits.train.n_samples == real.data.n_samples and instance.horizons["test"].warmup == 1

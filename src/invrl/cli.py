@@ -27,6 +27,8 @@ from invrl.errors import ConfigError, InvrlError
 def _exact(args) -> int:
     from invrl.exact import backlog_optimum_truncated_normal, lost_sales_optimum
 
+    if not args.mean > 0:
+        raise ConfigError(f"--mean must be > 0, got {args.mean}")
     if args.system == "lost_sales":
         result = lost_sales_optimum(mean=args.mean, lead_time=args.lead_time, shortage_cost=args.p, holding_cost=args.h)
         print(f"{result.cost:.4f}")
@@ -127,9 +129,11 @@ def _train(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="invrl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    verbose = argparse.ArgumentParser(add_help=False)  # -v also after the subcommand
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    exact = sub.add_parser("exact", help="optimal long-run average cost of a single-location system (networks: `optimum`)")
+    exact = sub.add_parser("exact", parents=[verbose], help="optimal long-run average cost of a single-location system (networks: `optimum`)")
     exact.add_argument("system", choices=["lost_sales", "backlog"])
     exact.add_argument("--mean", type=float, default=5.0, help="mean demand per period")
     exact.add_argument("--std", type=float, default=None, help="standard deviation (backlog, normal demand)")
@@ -138,14 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     exact.add_argument("--h", type=float, default=1.0, help="holding cost per unit per period")
     exact.set_defaults(func=_exact)
 
-    opt = sub.add_parser("optimum", help="the exact optimum of a setting (JSON), or null where none is known")
+    opt = sub.add_parser("optimum", parents=[verbose], help="the exact optimum of a setting (JSON), or null where none is known")
     opt.add_argument("setting", help="a name in config/settings or a YAML path")
     opt.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a setting value")
     opt.add_argument("--config", default=None, help="experiment config whose settings/ directory names resolve in")
     opt.add_argument("--out", help="write JSON here instead of printing")
     opt.set_defaults(func=_optimum)
 
-    train = sub.add_parser("train", help="train (or fit) one policy on one setting and evaluate it on test")
+    train = sub.add_parser("train", parents=[verbose], help="train (or fit) one policy on one setting and evaluate it on test")
     train.add_argument("setting", help="a name in config/settings or a YAML path")
     train.add_argument("policy", help="a policy name from config.yaml's `policies`")
     train.add_argument("--seed", type=int, default=0, help="training seed")

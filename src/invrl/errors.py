@@ -18,3 +18,8 @@ class ConfigError(InvrlError, ValueError):
 
 class InputError(InvrlError, ValueError):
     """An argument or a parameter is outside what the computation can handle."""
+
+
+class IntractableError(InputError):
+    """The instance is well posed but its exact solution is too large to compute here; callers that
+    only want the optimum for reference go on without it."""

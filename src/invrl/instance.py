@@ -117,7 +117,13 @@ def real_instance(setting: dict, sizes: dict, device="cpu") -> Instance:
     warmup = int(real.windows["warmup"])
     spans = {name: Horizon(splits[name].n_samples, splits[name].n_periods, warmup) for name in ("train", "dev", "test")}
     spans["search"] = spans["train"]
-    system = family_of(setting).build(setting, splits.train).to(device)
+    family = family_of(setting)
+    system = family.build(setting, splits.train).to(device)
+    lead = int(family.horizon_extension(system))
+    if warmup < lead:
+        raise ConfigError(f"setting demand.source={demand['source']!r}: the data set's warm-up of {warmup} periods "
+                          f"(windows.warmup in config/real_data.yaml) is shorter than the lead time {lead}: orders "
+                          f"placed in it could not arrive before costs are counted")
     moved = Splits(**{name: splits[name].to(device) for name in ("train", "dev", "test")})
     return Instance(setting=setting, system=system, splits=moved, horizons=spans, sample_search=lambda: moved.train)
 

@@ -48,8 +48,8 @@ __all__ = [
 
 
 def optimum_for(setting: dict) -> dict | None:
-    """The exact optimum of a resolved setting (or, for a transshipment centre, a lower
-    bound under ``lower_bound``), or None where none is known. Networks: ``exact.network``.
+    """The exact optimum of a resolved single-location setting, or None where none is known
+    (the ``single_location`` family's ``optimum``; ``families.optimum_of`` dispatches by family).
 
     Known: lost sales with Poisson demand (DP), any lost-sales or backlog
     setting with L = 0 and Poisson/normal demand (newsvendor), backlog with
@@ -57,10 +57,6 @@ def optimum_for(setting: dict) -> dict | None:
     conditioned on >= 0, as the simulator samples it. Negative binomial
     demand and lost sales with normal demand and L >= 1 give None.
     """
-    if setting.get("system") != "single_location":
-        from invrl.exact.network import network_optimum
-
-        return network_optimum(setting)
     demand = setting["demand"]
     distribution = demand["distribution"]
     lead_time = int(setting["lead_time"])

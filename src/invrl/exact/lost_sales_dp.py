@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse, stats
 
+from invrl.errors import InputError, IntractableError
 from invrl.exact.backlog import backlog_optimum_poisson
 from invrl.exact.newsvendor import poisson_costs
 
@@ -154,12 +155,16 @@ def lost_sales_optimum(
     a smaller value is an approximation, a larger one only costs time.
     """
     if lead_time < 0:
-        raise ValueError("lead time must be >= 0")
+        raise InputError(f"lead_time must be >= 0, got {lead_time}")
+    if not mean > 0:
+        raise InputError(f"demand mean must be > 0, got {mean}")
     cap = int(backlog_optimum_poisson(mean, lead_time, shortage_cost, holding_cost).level)
     cap = cap if max_inventory is None else int(max_inventory)
     size = math.comb(cap + max(lead_time, 1) + 2, max(lead_time, 1) + 2)  # transition entries
     if size > MAX_TRANSITIONS:
-        raise ValueError(f"lost-sales DP too large: {size:.2e} transition entries (mean {mean}, L={lead_time}, cap {cap})")
+        raise IntractableError(
+            f"lost-sales DP too large: {size:.2e} transition entries (mean {mean}, L={lead_time}, cap {cap}); "
+            f"it solves up to {MAX_TRANSITIONS:.0e} (with Poisson(5) demand: lead times up to 5 at any p up to 39)")
     states, pair_order, pair_start, pair_cost, transition = _model(mean, lead_time, cap, shortage_cost, holding_cost)
 
     value = np.zeros(len(states))

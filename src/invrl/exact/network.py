@@ -39,11 +39,3 @@ def transshipment_bound(setting: dict) -> dict | None:
     )
     return {"lower_bound": bound.lower_bound_per_store, "method": "pooling_lower_bound",
             "decoupled_bound": bound.decoupled_bound / n}
-
-
-NETWORK_OPTIMA = {"serial": serial_optimum, "transshipment": transshipment_bound}
-
-
-def network_optimum(setting: dict) -> dict | None:
-    solver = NETWORK_OPTIMA.get(setting["system"])
-    return None if solver is None else solver(setting)

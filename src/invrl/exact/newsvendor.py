@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from invrl.errors import InputError
+
 
 @dataclass(frozen=True)
 class BaseStockOptimum:
@@ -23,7 +25,7 @@ class BaseStockOptimum:
 
 def critical_ratio(shortage_cost: float, holding_cost: float) -> float:
     if shortage_cost <= 0 or holding_cost <= 0:
-        raise ValueError("shortage and holding costs must be positive")
+        raise InputError(f"shortage_cost and holding_cost must be > 0 for an optimum, got {shortage_cost} and {holding_cost}")
     return shortage_cost / (shortage_cost + holding_cost)
 
 

@@ -13,10 +13,12 @@ go under ``plugins:`` in the config).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from invrl.demand.data import DemandData
+from invrl.errors import IntractableError
 from invrl.registry import Registry
 from invrl.systems.base import System
 
@@ -50,6 +52,8 @@ class SystemFamily:
     """Names of the heuristics (``policies.registry.HEURISTICS``) that apply to this family."""
 
 
+log = logging.getLogger(__name__)
+
 SYSTEM_FAMILIES: Registry[SystemFamily] = Registry(
     "system family", builtins=("invrl.families.single_location", "invrl.families.networks")
 )
@@ -63,4 +67,8 @@ def optimum_of(setting: dict) -> dict | None:
     """The exact optimum (or lower bound) of a validated setting from its family, or None."""
     if "source" in setting["demand"]:
         return None  # real demand: no law, so no optimum
-    return family_of(setting).optimum(setting)
+    try:
+        return family_of(setting).optimum(setting)
+    except IntractableError as error:
+        log.warning("no optimum for this setting: %s", error)
+        return None

@@ -36,9 +36,9 @@ def clark_scarf_levels(setting: dict, system) -> dict[str, list]:
     """The exact echelon levels of a serial line with Poisson demand and backlog (computed, not searched)."""
     from invrl.exact.network import serial_optimum
 
-    optimum = serial_optimum(setting) if setting["system"] == "serial" else None
+    optimum = serial_optimum(setting)  # the family registry applies echelon_stock to serial lines only
     if optimum is None:
-        raise ConfigError(f"echelon_stock needs a serial setting with Poisson demand and backlog, got {setting['system']!r}")
+        raise ConfigError("echelon_stock needs a serial line with Poisson demand and backlog at the store")
     return {"level": optimum["echelon_levels"]}
 
 

@@ -10,7 +10,8 @@ Path from raw file to table (each step a Snakemake rule, see workflow/rules/real
    (a :class:`~invrl.demand.data.DemandData` ``[series, location, period]``
    with causal features, plus labels and time windows);
 3. :mod:`.data_card` summarises it; :mod:`invrl.report.data_figures` plots it;
-4. :mod:`.smoke` fits a base-stock level per series on train and reports test cost.
+4. the ordinary rules fit and evaluate policies on it (experiments ``real_data_*`` in config.yaml,
+   settings ``config/settings/real_*.yaml``), like any synthetic setting.
 """
 
 from __future__ import annotations

@@ -272,6 +272,26 @@ def provenance_record(name: str, source: dict, data: bytes, verified: bool, how:
     }
 
 
+def verify_raw_file(path, provenance_path) -> dict:
+    """Check a raw file against the sha256 recorded when it was fetched, each time a rule reads it
+    (a file modified or corrupted after the fetch must not pass as verified); return the provenance."""
+    path, provenance_path = Path(path), Path(provenance_path)
+    refetch = (f"delete {path} and {provenance_path} and rerun the workflow (`snakemake --cores 1 {path}`) "
+               "to fetch it again")
+    if not path.is_file():
+        raise RealDataError(f"{path}: the raw file is missing; {refetch}")
+    try:
+        record = json.loads(provenance_path.read_text())
+    except (OSError, ValueError) as error:
+        raise RealDataError(f"{provenance_path}: unreadable provenance record ({error}); {refetch}") from None
+    expected = record.get("expected_sha256") or record.get("sha256")
+    got = sha256_file(path)
+    if expected and got != str(expected).lower():
+        raise RealDataError(f"{path}: checksum mismatch: expected sha256 {expected}, got {got} (the file was modified "
+                            f"or corrupted after it was fetched); {refetch}")
+    return record
+
+
 def fetch_source(name: str, source: dict, dest, provenance_path, *, pip=None, apt_get: str = "apt-get") -> dict:
     """Obtain, verify and write one raw file and its provenance JSON; return the provenance."""
     data, how = obtain(name, source, pip=pip, apt_get=apt_get)
