@@ -29,9 +29,9 @@ experiments:
     policies: [base_stock_per_series]
     grid: {lead_time: [0]}
   lost_sales:
-    grid: {lead_time: [1], shortage_cost: [4, 9]}
+    at_scale: {smoke: {grid: {lead_time: [1], shortage_cost: [4, 9]}}}
   backlog:
-    grid: {lead_time: [2], shortage_cost: [9]}
+    at_scale: {smoke: {grid: {lead_time: [2], shortage_cost: [9]}}}
   serial:
     at_scale: {smoke: {grid: {lead_time: [1], shortage_cost: [4]}}}
   serial_length:
