@@ -1,4 +1,4 @@
-"""Seeded synthetic demand: Poisson, normal truncated at zero, negative binomial.
+"""Seeded synthetic demand: Poisson, normal truncated at zero, negative binomial, discrete uniform.
 
 Parameters may be scalars or tensors broadcastable to ``[sample, location]``,
 so one batch can mix demand levels. Sampling happens on the CPU with an
@@ -13,7 +13,7 @@ import torch
 
 from invrl.demand.data import DemandData, Splits
 
-DISTRIBUTIONS = ("poisson", "normal", "negative_binomial")
+DISTRIBUTIONS = ("poisson", "normal", "negative_binomial", "uniform")
 
 
 def _param(value, n_samples: int, n_locations: int) -> torch.Tensor:
@@ -40,14 +40,24 @@ def sample_demand(
     dispersion=None,
     n_locations: int = 1,
     correlation: float = 0.0,
+    low=None,
+    high=None,
 ) -> DemandData:
     """``n_samples`` independent demand paths of ``n_periods`` periods.
 
     ``correlation`` (normal only) is the pairwise correlation across locations.
+    ``uniform`` is discrete uniform on the integers ``low..high`` (its mean replaces ``mean``).
     """
     if distribution not in DISTRIBUTIONS:
         raise ValueError(f"unknown demand distribution {distribution!r}; expected one of {DISTRIBUTIONS}")
     gen = torch.Generator().manual_seed(int(seed))
+    if distribution == "uniform":
+        if low is None or high is None:
+            raise ValueError("uniform demand needs integer 'low' and 'high'")
+        lo, hi = _param(low, n_samples, n_locations), _param(high, n_samples, n_locations)
+        if (hi < lo).any():
+            raise ValueError(f"uniform demand needs low <= high, got {low} and {high}")
+        mean = (lo + hi) / 2
     mu = _param(mean, n_samples, n_locations)
     shape = (n_samples, n_locations, n_periods)
     mu3 = mu[..., None].expand(shape)
@@ -72,6 +82,10 @@ def sample_demand(
             demand = (mu3 + sigma[..., None] * std_normal.icdf(u.clamp(1e-12, 1 - 1e-12))).clamp_min(0.0)
         else:
             demand = _truncated_normal(mu3, sigma[..., None].expand(shape), shape, gen)
+    elif distribution == "uniform":
+        params.update(low=lo, high=hi)
+        u = torch.rand(shape, generator=gen, dtype=torch.float64)
+        demand = lo[..., None] + torch.floor(u * (hi - lo + 1)[..., None]).clamp_max((hi - lo)[..., None])
     else:
         if dispersion is None:
             raise ValueError("negative_binomial demand needs 'dispersion' (the number of failures r)")
@@ -119,4 +133,6 @@ def demand_mean(law: dict) -> float:
     """The mean of the simulated law (normal is truncated at zero, which raises its mean)."""
     if law["distribution"] == "normal":
         return truncated_normal_moments(law["mean"], law["std"])[0]
+    if law["distribution"] == "uniform":
+        return (law["low"] + law["high"]) / 2
     return float(law["mean"])

@@ -72,5 +72,5 @@ class Heuristic:
 
 
 HEURISTICS: Registry[Heuristic] = Registry(
-    "heuristic", builtins=("invrl.policies.heuristics", "invrl.policies.echelon_stock")
+    "heuristic", builtins=("invrl.policies.heuristics", "invrl.policies.echelon_stock", "invrl.policies.dual_index")
 )
