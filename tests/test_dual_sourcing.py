@@ -16,9 +16,10 @@ from invrl.errors import ConfigError
 from invrl.exact.dual_sourcing import dual_sourcing_optimum, uniform_pmf
 from invrl.families import family_of, optimum_of
 from invrl.policies.dual_index import CappedDualIndexPolicy, DualIndexPolicy
-from invrl.policies.registry import HEURISTICS
+from invrl.policies.registry import HEURISTICS, build_policy
 from invrl.rollout import rollout
 from invrl.settings import load_setting, resolve_setting
+from invrl.systems.base import Observation
 from invrl.systems.dual_sourcing import DualSourcing, orders
 from invrl.train.hdpo import HDPOConfig, train_hdpo
 from invrl.train.heuristic_search import HeuristicSearchConfig, fit_heuristic
@@ -307,27 +308,15 @@ def test_setting_validates_and_its_optimum_is_the_dp():
         load_setting("dual_sourcing", {"expedited_cost": "dear"})
 
 
-class TinyPolicy(nn.Module):
-    """A small MLP on the scaled state returning both orders (only to show HDPO trains through the system)."""
-
-    def __init__(self, lead_time):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(lead_time + 1, 16), nn.ELU(), nn.Linear(16, 2))
-
-    def forward(self, obs):
-        scale = obs.system.demand_mean
-        x = torch.cat([obs.state.on_hand[..., None], obs.state.pipeline], dim=-1) / scale[..., None]
-        return (nn.functional.softplus(self.net(x)) * scale[..., None])[:, 0]
-
-
 def test_hdpo_trains_a_policy_through_the_simulator():
     system = make(regular_lead_time=2, expedited_cost=20.0)
     torch.manual_seed(0)
-    policy = TinyPolicy(2)
+    policy = build_policy("mlp", system)  # the registered architecture: both pipelines in, both orders out
+    assert policy(Observation(system.initial_state(3), system, 0)).shape == (3, 1, 2)
     train, dev = uniform(256, 50, seed=1), uniform(512, 80, seed=2)
     before = float(rollout(system, policy, dev).mean_cost(20).detach())
     result = train_hdpo(system, policy, train, dev, config=HDPOConfig(max_steps=150, batch_size=128, eval_every=25),
                         warmup=12, dev_warmup=20, seed=0, progress=False)
     optimum = dual_sourcing_optimum(PMF, 2, 20.0).cost
     assert result.best_dev_cost < before
-    assert result.best_dev_cost < 1.15 * optimum
+    assert result.best_dev_cost < 1.05 * optimum  # 23.70 against 23.07 after 150 steps on 256 paths

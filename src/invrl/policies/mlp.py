@@ -51,7 +51,10 @@ ACTIVATIONS = {"elu": nn.ELU, "relu": nn.ReLU, "tanh": nn.Tanh, "silu": nn.SiLU}
 
 
 class MLPPolicy(nn.Module):
-    def __init__(self, n_inputs: int, config: MLPConfig = MLPConfig()):
+    """``n_outputs`` non-negative orders per location (one for a single supplier); a family whose
+    state has more parts than on hand and one pipeline overrides :meth:`state_inputs`."""
+
+    def __init__(self, n_inputs: int, config: MLPConfig = MLPConfig(), n_outputs: int = 1):
         super().__init__()
         if config.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {config.activation!r}; expected one of {sorted(ACTIVATIONS)}")
@@ -61,12 +64,12 @@ class MLPPolicy(nn.Module):
         for h in config.hidden:
             layers += [nn.Linear(width, h), ACTIVATIONS[config.activation]()]
             width = h
-        out = nn.Linear(width, 1)
+        out = nn.Linear(width, n_outputs)
         with torch.no_grad():
             out.weight.mul_(config.output_init_scale)
             if config.initial_order > 0:
-                # softplus(b) = initial_order  <=>  b = log(exp(initial_order) - 1)
-                out.bias.fill_(math.log(math.expm1(config.initial_order)))
+                # softplus(b) = initial_order (shared by the outputs)  <=>  b = log(exp(initial_order) - 1)
+                out.bias.fill_(math.log(math.expm1(config.initial_order / n_outputs)))
         layers.append(out)
         self.net = nn.Sequential(*layers)
         self.config = config
@@ -77,16 +80,22 @@ class MLPPolicy(nn.Module):
         inventory-position input is added by the constructor, not counted here."""
         return 1 + max_lead_time + n_features
 
+    def state_inputs(self, obs: Observation) -> torch.Tensor:
+        """The state as ``[B, N, inputs]`` in units of mean demand."""
+        state = obs.state
+        return torch.cat([state.on_hand[..., None], state.pipeline], dim=-1) / obs.system.demand_mean[..., None]
+
     def forward(self, obs: Observation) -> torch.Tensor:
-        state, scale = obs.state, obs.system.demand_mean
-        x = torch.cat([state.on_hand[..., None], state.pipeline], dim=-1) / scale[..., None]
+        scale = obs.system.demand_mean
+        x = self.state_inputs(obs)
         if self.config.inventory_position == "centred":
             x = torch.cat([x, x.sum(-1, keepdim=True) - x.shape[-1]], dim=-1)
         elif self.config.inventory_position == "scaled":
             x = torch.cat([x, x.sum(-1, keepdim=True) / x.shape[-1]], dim=-1)
         if self.config.use_features and obs.features is not None:
             x = torch.cat([x, obs.features], dim=-1)
-        return nn.functional.softplus(self.net(x).squeeze(-1)) * scale
+        orders = nn.functional.softplus(self.net(x)) * scale[..., None]
+        return orders.squeeze(-1) if orders.shape[-1] == 1 else orders
 
 
 register_architecture(

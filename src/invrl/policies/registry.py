@@ -35,7 +35,7 @@ class Architecture:
 
 
 ARCHITECTURES: Registry[Architecture] = Registry(
-    "policy architecture", builtins=("invrl.policies.mlp", "invrl.policies.network_policies")
+    "policy architecture", builtins=("invrl.policies.mlp", "invrl.policies.network_policies", "invrl.policies.dual_sourcing_mlp")
 )
 
 
