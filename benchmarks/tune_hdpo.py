@@ -98,7 +98,7 @@ def run_cell(args, L: int, p: float) -> dict:
     train, train_w = split(law, "train", n, t, w, L, args.data_seed)
     dev, dev_w = split(law, "dev", *args.dev, L, args.data_seed)
     dev_ref = reference_cost(backlog, L, p, system, dev, dev_w)
-    hdpo = {"straight_through_rounding": not backlog} | json.loads(args.hdpo)
+    hdpo = json.loads(args.hdpo)
     config = HDPOConfig(**hdpo, target_dev_cost=dev_ref * (1 + args.target / 100))
     mlp = json.loads(args.mlp)
     net = MLPConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in mlp.items()})
