@@ -58,7 +58,7 @@ def _format(error, schema: dict) -> str:
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         known = _known_keys(error.schema, schema.get("$defs", {}))
         parts = []
-        for name in _unexpected(error):
+        for name in (n for n in _unexpected(error) if n not in known):
             close = difflib.get_close_matches(name, known, n=1)
             parts.append(f"unexpected key '{'.'.join([key, name]).lstrip('.')}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         if parts:
@@ -78,16 +78,11 @@ def validate(data: dict, source: str, schema: dict | str | None = None) -> dict:
         schema = {**schema, "$defs": {**full["$defs"], **schema.get("$defs", {})}}
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    # a key that fails its own check is also reported as "unevaluated": keep only the other keys there
-    failed = {".".join(map(str, e.absolute_path)) for e in errors if e.validator != "unevaluatedProperties"}
-    kept = []
-    for error in errors:
-        if error.validator == "unevaluatedProperties":
-            base = ".".join(map(str, error.absolute_path))
-            names = [n for n in _unexpected(error) if not any(f == f"{base}.{n}".lstrip(".") or f.startswith(f"{base}.{n}.".lstrip(".")) for f in failed)]
-            if not names:
-                continue
-        kept.append(error)
+    # a subschema that fails drops what it evaluated, so its object's valid keys come back as
+    # "unevaluated" too: an unexpected key is one the schema does not know at that level
+    defs = schema.get("$defs", {})
+    kept = [error for error in errors if error.validator != "unevaluatedProperties"
+            or set(_unexpected(error)) - _known_keys(error.schema, defs)]
     if kept:
         lines = list(dict.fromkeys(f"  {_format(error, schema)}" for error in kept))
         raise ConfigError(f"{source} is invalid:\n" + "\n".join(lines))
