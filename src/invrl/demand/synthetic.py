@@ -1,4 +1,5 @@
-"""Seeded synthetic demand: Poisson, normal truncated at zero, negative binomial, discrete uniform.
+"""Seeded synthetic demand: Poisson, normal truncated at zero, negative binomial, discrete uniform,
+gamma rounded to whole units.
 
 Parameters may be scalars or tensors broadcastable to ``[sample, location]``,
 so one batch can mix demand levels. Sampling happens on the CPU with an
@@ -13,7 +14,9 @@ import torch
 
 from invrl.demand.data import DemandData, Splits
 
-DISTRIBUTIONS = ("poisson", "normal", "negative_binomial", "uniform")
+DISTRIBUTIONS = ("poisson", "normal", "negative_binomial", "uniform", "gamma")
+GAMMA_CLIP = 100
+"""Rounded gamma demand is clipped to 0..GAMMA_CLIP (De Moor et al. 2022)."""
 
 
 def _param(value, n_samples: int, n_locations: int) -> torch.Tensor:
@@ -42,11 +45,14 @@ def sample_demand(
     correlation: float = 0.0,
     low=None,
     high=None,
+    cv=None,
 ) -> DemandData:
     """``n_samples`` independent demand paths of ``n_periods`` periods.
 
     ``correlation`` (normal only) is the pairwise correlation across locations.
     ``uniform`` is discrete uniform on the integers ``low..high`` (its mean replaces ``mean``).
+    ``gamma`` is Gamma with ``mean`` and coefficient of variation ``cv``, rounded to the nearest
+    integer and clipped to 0..GAMMA_CLIP (so a DP can use its exact pmf).
     """
     if distribution not in DISTRIBUTIONS:
         raise ValueError(f"unknown demand distribution {distribution!r}; expected one of {DISTRIBUTIONS}")
@@ -82,6 +88,14 @@ def sample_demand(
             demand = (mu3 + sigma[..., None] * std_normal.icdf(u.clamp(1e-12, 1 - 1e-12))).clamp_min(0.0)
         else:
             demand = _truncated_normal(mu3, sigma[..., None].expand(shape), shape, gen)
+    elif distribution == "gamma":
+        if cv is None:
+            raise ValueError("gamma demand needs 'cv' (the coefficient of variation)")
+        c = _param(cv, n_samples, n_locations)
+        params["cv"] = c
+        shape_k = (1.0 / c**2)[..., None].expand(shape).contiguous()
+        draw = torch._standard_gamma(shape_k, generator=gen) * (mu3 / shape_k)
+        demand = torch.round(draw).clamp(0.0, GAMMA_CLIP)
     elif distribution == "uniform":
         params.update(low=lo, high=hi)
         u = torch.rand(shape, generator=gen, dtype=torch.float64)

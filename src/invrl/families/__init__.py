@@ -55,7 +55,8 @@ class SystemFamily:
 log = logging.getLogger(__name__)
 
 SYSTEM_FAMILIES: Registry[SystemFamily] = Registry(
-    "system family", builtins=("invrl.families.single_location", "invrl.families.networks", "invrl.families.dual_sourcing")
+    "system family", builtins=("invrl.families.single_location", "invrl.families.networks", "invrl.families.dual_sourcing",
+    "invrl.families.perishable")
 )
 
 

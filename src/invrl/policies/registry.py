@@ -72,5 +72,6 @@ class Heuristic:
 
 
 HEURISTICS: Registry[Heuristic] = Registry(
-    "heuristic", builtins=("invrl.policies.heuristics", "invrl.policies.echelon_stock", "invrl.policies.dual_index")
+    "heuristic", builtins=("invrl.policies.heuristics", "invrl.policies.echelon_stock", "invrl.policies.dual_index",
+    "invrl.policies.perishable_base_stock")
 )
