@@ -35,7 +35,8 @@ class Architecture:
 
 
 ARCHITECTURES: Registry[Architecture] = Registry(
-    "policy architecture", builtins=("invrl.policies.mlp", "invrl.policies.network_policies", "invrl.policies.dual_sourcing_mlp")
+    "policy architecture", builtins=("invrl.policies.mlp", "invrl.policies.network_policies", "invrl.policies.dual_sourcing_mlp",
+    "invrl.policies.perishable_mlp")
 )
 
 
