@@ -193,3 +193,12 @@ def test_optimum_for_dispatches_and_declines():
     assert optimum_for({**base, "lost_sales": False, "demand": poisson})["base_stock_level"] == backlog_optimum_poisson(5.0, 1, 4.0).level
     zero = optimum_for({**base, "lead_time": 0, "lost_sales": True, "demand": normal})
     assert zero["method"] == "newsvendor"
+
+
+@pytest.mark.parametrize("p,level,cost", [(4, 7, 3.2774), (9, 8, 4.2211), (19, 9, 5.0803), (39, 10, 5.8875)])
+def test_zero_lead_time_cells_match_the_published_newsvendor(p, level, cost):
+    """Lost sales with L = 0, Poisson(5), h = 1 (issue 15's lost_sales_no_lead_time experiment)."""
+    setting = {"system": "single_location", "lead_time": 0, "holding_cost": 1.0, "shortage_cost": float(p),
+               "lost_sales": True, "demand": {"distribution": "poisson", "mean": 5.0}}
+    optimum = optimum_for(setting)
+    assert optimum["base_stock_level"] == level and round(optimum["optimal_cost"], 4) == cost
