@@ -70,7 +70,7 @@ def rollout(
         state, cost, info = system.step(state, action, d[:, :, t])
         costs.append(cost)
         if totals_from is not None and t >= totals_from:
-            for name, value in [*info.items(), ("demand", d[:, :, t])]:
+            for name, value in {"demand": d[:, :, t], **info}.items():  # a system may report the demand it served
                 if name != "violation":
                     totals[name] = totals[name] + value if name in totals else value
         violation = violation + info["violation"]

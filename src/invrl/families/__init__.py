@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 SYSTEM_FAMILIES: Registry[SystemFamily] = Registry(
     "system family", builtins=("invrl.families.single_location", "invrl.families.networks", "invrl.families.dual_sourcing",
-    "invrl.families.perishable")
+    "invrl.families.perishable", "invrl.families.procurement_removal")
 )
 
 

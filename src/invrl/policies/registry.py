@@ -36,7 +36,7 @@ class Architecture:
 
 ARCHITECTURES: Registry[Architecture] = Registry(
     "policy architecture", builtins=("invrl.policies.mlp", "invrl.policies.network_policies", "invrl.policies.dual_sourcing_mlp",
-    "invrl.policies.perishable_mlp")
+    "invrl.policies.perishable_mlp", "invrl.policies.procurement_removal_mlp")
 )
 
 
@@ -74,5 +74,5 @@ class Heuristic:
 
 HEURISTICS: Registry[Heuristic] = Registry(
     "heuristic", builtins=("invrl.policies.heuristics", "invrl.policies.echelon_stock", "invrl.policies.dual_index",
-    "invrl.policies.perishable_base_stock")
+    "invrl.policies.perishable_base_stock", "invrl.policies.interval_policy")
 )
