@@ -36,7 +36,7 @@ class Architecture:
 
 ARCHITECTURES: Registry[Architecture] = Registry(
     "policy architecture", builtins=("invrl.policies.mlp", "invrl.policies.network_policies", "invrl.policies.dual_sourcing_mlp",
-    "invrl.policies.perishable_mlp", "invrl.policies.procurement_removal_mlp")
+    "invrl.policies.perishable_mlp", "invrl.policies.procurement_removal_mlp", "invrl.policies.sipn")
 )
 
 
