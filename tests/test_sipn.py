@@ -15,8 +15,7 @@ from invrl.policies.heuristics import CappedBaseStockPolicy
 from invrl.policies.interval_policy import IntervalPolicy
 from invrl.policies.perishable_base_stock import PerishableBaseStockPolicy, SellableBaseStockPolicy
 from invrl.policies.registry import build_policy
-from invrl.policies.sipn import (CappedBaseStockSIPN, CappedDualIndexSIPN, IntervalSIPN, PerishableBaseStockSIPN,
-                                 SIPNConfig)
+from invrl.policies.sipn import (CappedBaseStockSIPN, CappedDualIndexSIPN, IntervalSIPN, PerishableBaseStockSIPN)
 from invrl.rollout import rollout
 from invrl.systems.base import Observation
 from invrl.systems.dual_sourcing import DualSourcing, DualSourcingState

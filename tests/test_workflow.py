@@ -98,8 +98,8 @@ def test_default_dag_dry_run_plans_every_run():
     # issue 3: serial 16 + 5 cells x 2 learned policies (+ echelon stock), one_warehouse 6, transshipment 6
     # and multi_warehouse 2 cases x 3 architectures; data efficiency 4 cells x 3 architectures x 3 sizes x 3 seeds
     # and the two real-data experiments, one heuristics job each; issue 15: 4 zero-lead-time cells and the
-    # 9 dual-sourcing instances, one HDPO run and one heuristics job each
-    assert re.search(r"train_policy\s+137\b", out) and re.search(r"fit_heuristics\s+76\b", out)
+    # 9 dual-sourcing instances, two HDPO runs (vanilla, SIPN) and one heuristics job each
+    assert re.search(r"train_policy\s+146\b", out) and re.search(r"fit_heuristics\s+76\b", out)
     assert re.search(r"train_policy_on_subset\s+108\b", out)
 
 

@@ -19,7 +19,6 @@ from torch import nn
 from invrl.demand.data import DemandData
 from invrl.registry import Registry
 from invrl.systems.base import System
-from invrl.train.checkpoint import Checkpoint
 
 
 @dataclass
