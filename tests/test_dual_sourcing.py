@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from open_loop import as_float64, check_open_loop_gradient
 from torch import nn
 
 from invrl.demand.data import DemandData
@@ -159,46 +160,21 @@ def test_units_are_conserved(lost_sales, expedited_lead_time):
     torch.testing.assert_close(ordered.sum(-1)[:, None], on_hand_change + in_transit + sold)
 
 
-def _double(system: DualSourcing) -> DualSourcing:
-    for name in system.per_sample:
-        setattr(system, name, getattr(system, name).double())
-    return system
-
-
 @pytest.mark.parametrize("lost_sales,expedited_lead_time", [(False, 0), (True, 0), (False, 1)])
 def test_pathwise_gradient_of_the_cost_wrt_orders_matches_finite_differences(lost_sales, expedited_lead_time):
     """d(total cost)/d(each order) by autograd equals a central difference (continuous demand, float64)."""
     demand = DemandData(sample_demand("normal", 6, 20, seed=5, mean=2.0, std=1.5).demand.double())
-    system = _double(make(regular_lead_time=2, expedited_lead_time=expedited_lead_time, lost_sales=lost_sales))
+    system = as_float64(make(regular_lead_time=2, expedited_lead_time=expedited_lead_time, lost_sales=lost_sales))
     gen = torch.Generator().manual_seed(0)
-    planned = (3 * torch.rand(20, 6, 2, generator=gen, dtype=torch.float64)).requires_grad_()
-
-    class OpenLoop(nn.Module):
-        def forward(self, obs):
-            return planned[obs.period]
-
-    def total(values):
-        with torch.no_grad():
-            planned.copy_(values)
-        return rollout(system, OpenLoop(), demand).cost.sum()
-
-    base = planned.detach().clone()
-    (grad,) = torch.autograd.grad(total(base), planned)
+    planned = (3 * torch.rand(20, 6, 2, generator=gen, dtype=torch.float64))
+    grad = check_open_loop_gradient(system, demand, planned, 16, gen)
     assert grad.abs().sum() > 0
-    eps = 1e-6
-    for flat in torch.randperm(base.numel(), generator=gen)[:16].tolist():
-        step = torch.zeros_like(base).view(-1)
-        step[flat] = eps
-        step = step.view_as(base)
-        with torch.no_grad():
-            fd = (total(base + step) - total(base - step)) / (2 * eps)
-        assert float(grad.view(-1)[flat]) == pytest.approx(float(fd), abs=1e-5 * max(1.0, abs(float(fd))))
 
 
 def test_pathwise_gradient_wrt_policy_levels_matches_finite_differences():
     """A smooth dual-index policy (softplus orders): d(total cost)/d(levels) through the feedback loop."""
     demand = DemandData(sample_demand("normal", 8, 25, seed=6, mean=2.0, std=1.5).demand.double())
-    system = _double(make(regular_lead_time=3))
+    system = as_float64(make(regular_lead_time=3))
     levels = torch.tensor([3.7, 9.2], dtype=torch.float64, requires_grad=True)
 
     class Smooth(nn.Module):

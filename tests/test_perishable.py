@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from open_loop import as_float64, check_open_loop_gradient
 from scipy import stats
 from torch import nn
 
@@ -122,40 +123,15 @@ def test_issuing_order_fifo_lifo_and_mixed():
         assert cost.item() == pytest.approx(expected)
 
 
-def _double(system):
-    for name in system.per_sample:
-        setattr(system, name, getattr(system, name).double())
-    return system
-
-
 @pytest.mark.parametrize("issuing,share", [("fifo", None), ("lifo", None), ("fifo", 0.4)])
 def test_pathwise_gradient_matches_finite_differences(issuing, share):
     """d(total cost)/d(each order) by autograd equals a central difference (continuous demand, float64)."""
     demand = DemandData(sample_demand("normal", 6, 20, seed=5, mean=4.0, std=2.0).demand.double())
-    system = _double(make(shelf_life=3, lead_time=1, issuing=issuing, fifo_share=share, max_order=1e9))
+    system = as_float64(make(shelf_life=3, lead_time=1, issuing=issuing, fifo_share=share, max_order=1e9))
     gen = torch.Generator().manual_seed(0)
-    planned = (8 * torch.rand(20, 6, 1, generator=gen, dtype=torch.float64)).requires_grad_()
-
-    class OpenLoop(nn.Module):
-        def forward(self, obs):
-            return planned[obs.period]
-
-    def total(values):
-        with torch.no_grad():
-            planned.copy_(values)
-        return rollout(system, OpenLoop(), demand).cost.sum()
-
-    base = planned.detach().clone()
-    (grad,) = torch.autograd.grad(total(base), planned)
+    planned = (8 * torch.rand(20, 6, 1, generator=gen, dtype=torch.float64))
+    grad = check_open_loop_gradient(system, demand, planned, 20, gen)
     assert grad.abs().sum() > 0
-    eps = 1e-6
-    for flat in torch.randperm(base.numel(), generator=gen)[:20].tolist():
-        step = torch.zeros_like(base).view(-1)
-        step[flat] = eps
-        step = step.view_as(base)
-        with torch.no_grad():
-            fd = (total(base + step) - total(base - step)) / (2 * eps)
-        assert float(grad.view(-1)[flat]) == pytest.approx(float(fd), abs=1e-5 * max(1.0, abs(float(fd))))
 
 
 class DPPolicy(nn.Module):

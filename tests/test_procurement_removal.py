@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from open_loop import as_float64, check_open_loop_gradient
 from scipy import stats
 from torch import nn
 
@@ -95,42 +96,17 @@ def test_one_period_by_hand():
     assert nxt.on_hand.item() == -3 and info["unmet"].item() == 3 and cost.item() == pytest.approx(27.0)
 
 
-def _double(system):
-    for name in system.per_sample:
-        setattr(system, name, getattr(system, name).double())
-    return system
-
-
 @pytest.mark.parametrize("lost_sales", [False, True])
 def test_pathwise_gradient_matches_finite_differences(lost_sales):
     """d(total cost)/d(each order and removal request) by autograd equals a central difference
     (continuous demand and returns, float64)."""
     raw = sample_demand("normal", 6, 20, seed=5, mean=[5.0, 1.5], std=[2.0, 1.0], n_locations=2).demand.double()
     demand = DemandData(raw)
-    system = _double(make(lead_time=1, lost_sales=lost_sales))
+    system = as_float64(make(lead_time=1, lost_sales=lost_sales))
     gen = torch.Generator().manual_seed(0)
-    planned = (7 * torch.rand(20, 6, 2, generator=gen, dtype=torch.float64)).requires_grad_()
-
-    class OpenLoop(nn.Module):
-        def forward(self, obs):
-            return planned[obs.period]
-
-    def total(values):
-        with torch.no_grad():
-            planned.copy_(values)
-        return rollout(system, OpenLoop(), demand).cost.sum()
-
-    base = planned.detach().clone()
-    (grad,) = torch.autograd.grad(total(base), planned)
+    planned = (7 * torch.rand(20, 6, 2, generator=gen, dtype=torch.float64))
+    grad = check_open_loop_gradient(system, demand, planned, 30, gen)
     assert grad[..., 1].abs().sum() > 0 and grad[..., 0].abs().sum() > 0
-    eps = 1e-6
-    for flat in torch.randperm(base.numel(), generator=gen)[:30].tolist():
-        step = torch.zeros_like(base).view(-1)
-        step[flat] = eps
-        step = step.view_as(base)
-        with torch.no_grad():
-            fd = (total(base + step) - total(base - step)) / (2 * eps)
-        assert float(grad.view(-1)[flat]) == pytest.approx(float(fd), abs=1e-5 * max(1.0, abs(float(fd))))
 
 
 class DPPolicy(nn.Module):

@@ -18,6 +18,13 @@ from dataclasses import dataclass, fields, replace
 import torch
 
 
+def action_pair(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+    """The action of a system with two decisions per location, from each ``[B, N]``: ``[B, 2]`` for
+    one location, ``[B, N, 2]`` for several (dual sourcing's two orders, an order and a removal)."""
+    pair = torch.stack([first, second], dim=-1)
+    return pair[:, 0] if pair.shape[1] == 1 else pair
+
+
 def as_param(value, n_locations: int, dtype=torch.float32) -> torch.Tensor:
     """A scalar, ``[N]``, ``[S]`` or ``[S, N]`` value as a ``[S or 1, N]`` tensor."""
     t = torch.as_tensor(value, dtype=dtype)

@@ -23,14 +23,10 @@ from dataclasses import dataclass
 
 import torch
 
-from invrl.systems.base import Pipeline, State, System, as_param, serve
+from invrl.systems.base import Pipeline, State, System, action_pair, as_param, serve
 
 
-def orders(regular: torch.Tensor, expedited: torch.Tensor) -> torch.Tensor:
-    """The action from the two orders ``[B, N]``: ``[B, 2]`` (regular, expedited) for one location,
-    ``[B, N, 2]`` for several."""
-    pair = torch.stack([regular, expedited], dim=-1)
-    return pair[:, 0] if pair.shape[1] == 1 else pair
+orders = action_pair  # orders(regular, expedited)
 
 
 @dataclass

@@ -34,13 +34,10 @@ from dataclasses import dataclass
 
 import torch
 
-from invrl.systems.base import Pipeline, State, System, as_param, serve
+from invrl.systems.base import Pipeline, State, System, action_pair, as_param, serve
 
 
-def actions(order: torch.Tensor, removal: torch.Tensor) -> torch.Tensor:
-    """The action from orders and removals ``[B, N]``: ``[B, 2]`` for one location, ``[B, N, 2]`` for several."""
-    pair = torch.stack([order, removal], dim=-1)
-    return pair[:, 0] if pair.shape[1] == 1 else pair
+actions = action_pair  # actions(order, removal)
 
 
 @dataclass
