@@ -68,7 +68,7 @@ def run(spec: RunSpec, instance: Instance | None = None, *, checkpoint: Path | N
     setting, system = instance.setting, instance.system
     method = TRAINING_METHODS[spec.policy_config["method"]]
     problem = instance.problem(spec.reference.get("optimal_cost"))
-    values = method.defaults(problem) | spec.sizes.get(method.name, {}) | spec.policy_config.get(method.name, {})
+    values = spec.sizes.get(method.name, {}) | spec.policy_config.get(method.name, {})
     options = options_from_dict(method.options, values, f"{method.name} options of policy {spec.policy}")
     config = run_config(spec, setting)
     if method.learned:

@@ -65,8 +65,6 @@ class TrainingMethod:
     learned: bool = True
     """Fits a neural architecture (``ARCHITECTURES``), one job per seed; otherwise a heuristic
     (``HEURISTICS``), all of an instance's heuristics in one cheap job."""
-    defaults: Callable[[Problem], dict] = lambda problem: {}
-    """Option values that follow from the instance (merged first, so config overrides them)."""
 
 
 TRAINING_METHODS: Registry[TrainingMethod] = Registry(
